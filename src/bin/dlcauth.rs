@@ -1,1 +1,206 @@
-fn main() {}
+//! `dlcauth`: prepares Alibaba Cloud accounts for PAI-DLC. Run `dlcauth --help`.
+//!
+//! Exit status (DESIGN §4.1): 0 granted/compliant/planned, 1 failed/partial/noncompliant,
+//! 2 usage or configuration error (one line on stderr saying what and how to fix it).
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use acs::credentials::Env;
+use clap::Parser as _;
+use clap::error::ErrorKind;
+use dlcauth::cli::{Cli, Command, Common, GrantArgs, OutputFormat, RolloutArgs, UsageError, one_line_usage_error};
+use dlcauth::role_arn::RoleArnTemplate;
+use dlcauth::rollout::{RolloutOptions, parse_accounts};
+use dlcauth::verify::Mode;
+use dlcauth::{Engine, EngineConfig, GrantReport, Trigger};
+use tracing_subscriber::EnvFilter;
+
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = e.print();
+                    ExitCode::SUCCESS
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    ExitCode::from(USAGE)
+                }
+                _ => {
+                    eprintln!("{}", one_line_usage_error(&e.render().to_string()));
+                    ExitCode::from(USAGE)
+                }
+            };
+        }
+    };
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, Env::from_process())) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(USAGE)
+        }
+    }
+}
+
+/// Human logs on stderr, never on stdout (which carries the report).
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,dlcauth=info,acs=info",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_env_filter(filter)
+        .init();
+}
+
+/// Writes to stdout; a closed pipe (`dlcauth … | head`) is not worth a panic.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = stdout.write_all(b"\n");
+    }
+    let _ = stdout.flush();
+}
+
+async fn run(cli: Cli, env: Env) -> Result<ExitCode, UsageError> {
+    match cli.command {
+        Command::Grant(args) => {
+            let mode = if args.dry_run { Mode::DryRun } else { Mode::Grant };
+            single(args, mode, &env).await
+        }
+        Command::Plan(args) => single(args, Mode::DryRun, &env).await,
+        Command::Check(args) => single(args, Mode::Check, &env).await,
+        Command::Rollout(args) => rollout(args, &env).await,
+    }
+}
+
+/// The engine for the shared options: the client from the environment (`--region` first), the
+/// role to assume (`--role-arn` first), and a credentials check so that "no credentials" is a
+/// configuration error rather than a failed grant.
+async fn engine(common: &Common, env: &Env, accounts: &[String]) -> Result<Engine, UsageError> {
+    let env = match &common.region {
+        Some(region) => env.clone().with_var("DLCAUTH_REGION", region.clone()),
+        None => env.clone(),
+    };
+    let mut config = EngineConfig::from_env(&env).map_err(|e| UsageError(e.to_string()))?;
+    if let Some(arn) = &common.role_arn {
+        config.role_arn =
+            Some(RoleArnTemplate::parse(arn).map_err(|e| UsageError(format!("--role-arn: {e}")))?);
+    }
+    if let Some(template) = &config.role_arn
+        && let Some(other) = accounts.iter().find(|a| template.is_fixed_elsewhere(a))
+    {
+        return Err(UsageError(format!(
+            "the role ARN {template} is in another account than {other}; use acs:ram::{{accountId}}:role/<name> to act in each target account"
+        )));
+    }
+    let client = acs::Client::from_env(&env).map_err(|e| UsageError(e.to_string()))?;
+    if let Err(e) = client.credentials().provide().await {
+        return Err(UsageError(format!(
+            "{e}; configure credentials: ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET, ALIBABA_CLOUD_PROFILE or ~/.aliyun/config.json"
+        )));
+    }
+    Ok(Engine::new(client, config))
+}
+
+fn env_buckets(env: &Env) -> Option<String> {
+    env.get("DLCAUTH_OSS_BUCKETS").map(str::to_owned)
+}
+
+async fn single(args: GrantArgs, mode: Mode, env: &Env) -> Result<ExitCode, UsageError> {
+    let request = args
+        .common
+        .request(&args.account_id, mode == Mode::DryRun, env_buckets(env).as_deref())?;
+    let engine = engine(&args.common, env, std::slice::from_ref(&request.account_id)).await?;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let report = engine.run(&request, mode, Trigger::Cli, &request_id).await;
+    match args.common.output {
+        OutputFormat::Json => out(&report.to_json_pretty()),
+        OutputFormat::Text => out(&report.to_text()),
+    }
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &GrantReport) -> ExitCode {
+    if report.status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+async fn rollout(args: RolloutArgs, env: &Env) -> Result<ExitCode, UsageError> {
+    let path = args.accounts.display().to_string();
+    let text = std::fs::read_to_string(&args.accounts)
+        .map_err(|e| UsageError(format!("--accounts {path}: cannot read the file: {e}")))?;
+    let accounts = parse_accounts(&text).map_err(|e| UsageError(format!("--accounts {path}: {e}")))?;
+    if !(args.max_rate > 0.0 && args.max_rate < 100.0) {
+        return Err(UsageError(format!(
+            "--max-rate {}: must be above 0 and below 100 (STS allows 100 AssumeRole calls per second per account)",
+            args.max_rate
+        )));
+    }
+    if args.check && args.dry_run {
+        return Err(UsageError("--check and --dry-run: choose one".into()));
+    }
+    // The shared options are validated once, against the first account.
+    let template = args
+        .common
+        .request(&accounts[0], args.dry_run, env_buckets(env).as_deref())?;
+    let engine = engine(&args.common, env, &accounts).await?;
+    let options = RolloutOptions {
+        concurrency: usize::from(args.concurrency),
+        max_rate: args.max_rate,
+        check_only: args.check,
+    };
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(u64::try_from(accounts.len()).unwrap_or(u64::MAX));
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} accounts {elapsed} {msg}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let prefix = uuid::Uuid::new_v4().to_string();
+    let output = args.common.output;
+    let summary = dlcauth::rollout::run(&engine, &accounts, &template, &options, &prefix, |report| {
+        progress.suspend(|| match output {
+            OutputFormat::Json => out(&report.to_json_line()),
+            OutputFormat::Text => out(&report.summary_line()),
+        });
+        progress.inc(1);
+    })
+    .await;
+    progress.finish_and_clear();
+    match output {
+        // stdout stays one report per line; the summary goes to stderr.
+        OutputFormat::Json => eprintln!("{}", summary.line()),
+        OutputFormat::Text => out(&summary.line()),
+    }
+    Ok(if summary.all_succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,662 @@
+//! Apply: runs the plan's waves, each wave's actions concurrently.
+//!
+//! Idempotent and safe against concurrent runs of itself:
+//! - `EntityAlreadyExists.*` is success (someone got there first). For a create whose content
+//!   matters (the role's trust, a policy's document), the existing entity is read and brought up
+//!   to date, so a race never leaves the loser's assumption unchecked.
+//! - `EntityNotExist.Role` / `.Policy` right after this run's own create is retried briefly (RAM is
+//!   eventually consistent); nothing else is retried here — the client already retries throttling,
+//!   5xx and transport errors, and a permanent error (NoPermission) must fail fast.
+//! - Nothing is ever detached or narrowed; the only deletion is the oldest non-default policy
+//!   version the 5-version limit forces.
+
+use std::time::{Duration, Instant};
+
+use acs::api::{activation, aiworkspace, ram, resourcemanager};
+use futures_util::future::join_all;
+use tokio::sync::OnceCell;
+
+use crate::desired::Desired;
+use crate::observe::{elapsed_ms, is_code, read_membership, step_error, timed, to_ram};
+use crate::observed::{CallRecord, MAX_POLICY_VERSIONS, Observed, ObservedPolicy, PolicyVersion};
+use crate::plan::{Action, ItemState, Plan};
+use crate::policy_doc;
+use crate::report::{Evidence, Outcome, StepError};
+use crate::verify::ItemResult;
+
+/// How long to keep retrying a call that cannot yet see what this run just created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettleRetry {
+    /// Attempts in all (1 = no retry).
+    pub attempts: u32,
+    /// The first delay; doubled each time.
+    pub base_delay: Duration,
+    /// The longest delay.
+    pub max_delay: Duration,
+}
+
+impl Default for SettleRetry {
+    /// About 20 s in all, like the official tooling's attach retries (reference §6.4).
+    fn default() -> Self {
+        Self {
+            attempts: 8,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+        }
+    }
+}
+
+impl SettleRetry {
+    fn delay(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.min(16));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// What the actions of one run share.
+struct Ctx<'a> {
+    client: &'a acs::Client,
+    desired: &'a Desired,
+    observed: &'a Observed,
+    settle: SettleRetry,
+    /// The role's principal name for ResourceManager, resolved at most once per run.
+    principal: OnceCell<String>,
+}
+
+/// Several calls making up one step, folded into the step's record.
+struct Calls {
+    started: Instant,
+    attempts: u32,
+    last: Option<CallRecord>,
+}
+
+impl Calls {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            attempts: 0,
+            last: None,
+        }
+    }
+
+    fn add(&mut self, record: CallRecord) {
+        self.attempts += record.attempts;
+        self.last = Some(record);
+    }
+
+    fn record(&self) -> CallRecord {
+        let mut record = self.last.clone().unwrap_or_default();
+        record.attempts = self.attempts;
+        record.duration_ms = elapsed_ms(self.started);
+        record
+    }
+
+    fn done(&self, outcome: Outcome, evidence: Evidence) -> ItemResult {
+        ItemResult {
+            outcome,
+            call: self.record(),
+            error: None,
+            evidence: Some(evidence),
+        }
+    }
+
+    fn failed(&self, error: StepError) -> ItemResult {
+        ItemResult {
+            outcome: Outcome::Failed,
+            call: self.record(),
+            error: Some(error),
+            evidence: None,
+        }
+    }
+
+    fn failed_call(&self, error: &acs::Error) -> ItemResult {
+        self.failed(step_error(error))
+    }
+}
+
+fn already_exists(error: &acs::Error) -> bool {
+    error.code().is_some_and(|c| c.starts_with("EntityAlreadyExists"))
+}
+
+/// Membership errors have no documented "already a member" code (reference §5.6): anything
+/// saying something exists counts.
+fn member_exists(error: &acs::Error) -> bool {
+    error
+        .code()
+        .is_some_and(|c| c.contains("AlreadyExist") || c.contains("Exists") || c.contains("Duplicate"))
+}
+
+impl Ctx<'_> {
+    /// Calls, retrying while RAM does not yet see an entity this run created.
+    async fn call_settling<R: acs::api::ApiRequest>(
+        &self,
+        calls: &mut Calls,
+        request: &R,
+        after_own_create: bool,
+    ) -> Result<acs::Response<R::Output>, acs::Error> {
+        let attempts = if after_own_create { self.settle.attempts.max(1) } else { 1 };
+        let mut retry = 0;
+        loop {
+            let (result, record) = timed(self.client, request).await;
+            calls.add(record);
+            match result {
+                Err(e)
+                    if retry + 1 < attempts
+                        && (is_code(&e, "EntityNotExist.Role") || is_code(&e, "EntityNotExist.Policy")) =>
+                {
+                    tracing::debug!(action = R::ACTION, retry, "not visible yet after our create; retrying");
+                    tokio::time::sleep(self.settle.delay(retry)).await;
+                    retry += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn run(&self, action: &Action, after_own_create: bool) -> ItemResult {
+        let mut calls = Calls::new();
+        match action {
+            Action::OpenOssService => {
+                let (result, record) = timed(self.client, &activation::OpenOssService).await;
+                calls.add(record);
+                activation_result(&calls, result.map(|_| ()))
+            }
+            Action::OpenNasService => {
+                let (result, record) = timed(self.client, &activation::OpenNasService).await;
+                calls.add(record);
+                activation_result(&calls, result.map(|_| ()))
+            }
+            Action::CreateRole {
+                role,
+                trust_document,
+                description,
+            } => {
+                let request = ram::CreateRole {
+                    role_name: role.clone(),
+                    assume_role_policy_document: trust_document.clone(),
+                    description: Some(description.clone()),
+                    ..Default::default()
+                };
+                let (result, record) = timed(self.client, &request).await;
+                calls.add(record);
+                match result {
+                    Ok(response) => {
+                        if let Some(p) = response.body.role.role_principal_name {
+                            let _ = self.principal.set(p);
+                        }
+                        calls.done(Outcome::Created, Evidence::Write)
+                    }
+                    Err(e) if already_exists(&e) => self.reconcile_existing_role(&mut calls, role).await,
+                    Err(e) => calls.failed_call(&e),
+                }
+            }
+            Action::UpdateRole { role, trust_document } => {
+                let (result, record) = timed(
+                    self.client,
+                    &ram::UpdateRole {
+                        role_name: role.clone(),
+                        new_assume_role_policy_document: Some(trust_document.clone()),
+                        ..Default::default()
+                    },
+                )
+                .await;
+                calls.add(record);
+                match result {
+                    Ok(_) => calls.done(Outcome::Updated, Evidence::Write),
+                    Err(e) => calls.failed_call(&e),
+                }
+            }
+            Action::CreatePolicy {
+                policy,
+                document,
+                description,
+            } => {
+                let (result, record) = timed(
+                    self.client,
+                    &ram::CreatePolicy {
+                        policy_name: policy.clone(),
+                        policy_document: document.clone(),
+                        description: Some(description.clone()),
+                    },
+                )
+                .await;
+                calls.add(record);
+                match result {
+                    Ok(_) => calls.done(Outcome::Created, Evidence::Write),
+                    Err(e) if already_exists(&e) => self.reconcile_existing_policy(&mut calls, policy).await,
+                    Err(e) => calls.failed_call(&e),
+                }
+            }
+            Action::DeletePolicyVersion { policy, version_id } => {
+                match self.delete_version(&mut calls, policy, version_id).await {
+                    Ok(outcome) => calls.done(outcome, Evidence::Write),
+                    Err(e) => calls.failed_call(&e),
+                }
+            }
+            Action::CreatePolicyVersion { policy, document } => {
+                self.create_version(&mut calls, policy, document).await
+            }
+            Action::AttachPolicyToRole { role, policy } => {
+                let request = ram::AttachPolicyToRole {
+                    policy_type: to_ram(policy.policy_type),
+                    policy_name: policy.name.clone(),
+                    role_name: role.clone(),
+                    resource_group_id: None,
+                };
+                let result = self.call_settling(&mut calls, &request, after_own_create).await.map(|_| ());
+                attach_result(&result).finish(&calls)
+            }
+            Action::AttachPolicy {
+                resource_group_id,
+                role,
+                policy,
+            } => {
+                let principal = match self.principal_name(&mut calls, role, after_own_create).await {
+                    Ok(p) => p,
+                    Err(e) => return calls.failed_call(&e),
+                };
+                let request = resourcemanager::AttachPolicy {
+                    policy_name: policy.name.clone(),
+                    policy_type: to_ram(policy.policy_type),
+                    principal_type: resourcemanager::PrincipalType::ServiceRole,
+                    principal_name: principal,
+                    resource_group_id: resource_group_id.clone(),
+                };
+                let result = self.call_settling(&mut calls, &request, after_own_create).await.map(|_| ());
+                attach_result(&result).finish(&calls)
+            }
+            Action::AttachPolicyToUser { user, policy } => {
+                let request = ram::AttachPolicyToUser {
+                    policy_type: to_ram(policy.policy_type),
+                    policy_name: policy.name.clone(),
+                    user_name: user.clone(),
+                    resource_group_id: None,
+                };
+                let result = self.call_settling(&mut calls, &request, after_own_create).await.map(|_| ());
+                attach_result(&result).finish(&calls)
+            }
+            Action::CreateMember {
+                workspace_id,
+                user,
+                user_id,
+                roles,
+            } => {
+                let (result, record) = timed(
+                    self.client,
+                    &aiworkspace::CreateMember {
+                        workspace_id: workspace_id.clone(),
+                        members: vec![aiworkspace::NewMember {
+                            roles: roles.clone(),
+                            user_id: user_id.clone(),
+                        }],
+                    },
+                )
+                .await;
+                calls.add(record);
+                match result {
+                    Ok(_) => calls.done(Outcome::Created, Evidence::Write),
+                    Err(e) if member_exists(&e) => {
+                        self.complete_membership(&mut calls, workspace_id, user, user_id, roles)
+                            .await
+                    }
+                    Err(e) => calls.failed_call(&e),
+                }
+            }
+            Action::AddMemberRole {
+                workspace_id,
+                member_id,
+                role,
+                ..
+            } => match self.add_member_role(&mut calls, workspace_id, member_id, role).await {
+                Ok(outcome) => calls.done(outcome, Evidence::Write),
+                Err(e) => calls.failed_call(&e),
+            },
+        }
+    }
+
+    /// CreateRole lost a race (or a retry after a lost reply found our own role): read the role
+    /// and make sure it trusts PAI, adding PAI if not.
+    async fn reconcile_existing_role(&self, calls: &mut Calls, role: &str) -> ItemResult {
+        let (result, record) = timed(
+            self.client,
+            &ram::GetRole {
+                role_name: role.to_owned(),
+            },
+        )
+        .await;
+        calls.add(record);
+        let existing = match result {
+            Ok(r) => r.body.role,
+            Err(e) => return calls.failed_call(&e),
+        };
+        if let Some(p) = existing.role_principal_name.clone() {
+            let _ = self.principal.set(p);
+        }
+        let trust = existing.assume_role_policy_document;
+        let service = &self.desired.trust_service;
+        if policy_doc::trusts_service(&trust, service) {
+            return calls.done(Outcome::Unchanged, Evidence::Read);
+        }
+        if policy_doc::denies_service(&trust, service) {
+            return calls.failed(StepError {
+                code: "TrustPolicyDenies".into(),
+                message: format!("the existing trust policy of {role} denies {service}; remove the Deny by hand"),
+            });
+        }
+        let updated = match policy_doc::add_trusted_service(&trust, service) {
+            Ok(doc) => doc,
+            Err(e) => {
+                return calls.failed(StepError {
+                    code: "MalformedPolicyDocument".into(),
+                    message: e.to_string(),
+                });
+            }
+        };
+        let (result, record) = timed(
+            self.client,
+            &ram::UpdateRole {
+                role_name: role.to_owned(),
+                new_assume_role_policy_document: Some(updated),
+                ..Default::default()
+            },
+        )
+        .await;
+        calls.add(record);
+        match result {
+            Ok(_) => calls.done(Outcome::Updated, Evidence::Write),
+            Err(e) => calls.failed_call(&e),
+        }
+    }
+
+    async fn list_versions(&self, calls: &mut Calls, policy: &str) -> Result<ObservedPolicy, acs::Error> {
+        let (result, record) = timed(
+            self.client,
+            &ram::ListPolicyVersions {
+                policy_name: policy.to_owned(),
+                policy_type: ram::PolicyType::Custom,
+            },
+        )
+        .await;
+        calls.add(record);
+        let body = result?.body;
+        Ok(ObservedPolicy {
+            versions: body
+                .policy_versions
+                .into_iter()
+                .map(|v| PolicyVersion {
+                    version_id: v.version_id,
+                    is_default: v.is_default_version,
+                    document: v.policy_document.unwrap_or_default(),
+                    create_date: v.create_date.unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+
+    /// CreatePolicy lost a race: read the policy and bring its default version up to date.
+    async fn reconcile_existing_policy(&self, calls: &mut Calls, policy: &str) -> ItemResult {
+        let Some(wanted) = self.desired.custom_policy(policy) else {
+            return calls.done(Outcome::Unchanged, Evidence::Write);
+        };
+        let current = match self.list_versions(calls, policy).await {
+            Ok(c) => c,
+            Err(e) => return calls.failed_call(&e),
+        };
+        let default_doc = current.default_version().map(|v| v.document.clone());
+        if default_doc.as_deref().is_some_and(|d| wanted.is_satisfied_by(d)) {
+            return calls.done(Outcome::Unchanged, Evidence::Read);
+        }
+        let document = wanted.document_to_write(default_doc.as_deref());
+        self.create_version(calls, policy, &document).await
+    }
+
+    async fn delete_version(&self, calls: &mut Calls, policy: &str, version_id: &str) -> Result<Outcome, acs::Error> {
+        let (result, record) = timed(
+            self.client,
+            &ram::DeletePolicyVersion {
+                policy_name: policy.to_owned(),
+                version_id: version_id.to_owned(),
+            },
+        )
+        .await;
+        calls.add(record);
+        match result {
+            Ok(_) => Ok(Outcome::Updated),
+            // Gone already: a concurrent run deleted it, or our own reply was lost and retried.
+            Err(e) if is_code(&e, "EntityNotExist.Policy.Version") => Ok(Outcome::Unchanged),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// CreatePolicyVersion(SetAsDefault). If the limit is hit anyway (a concurrent run added a
+    /// version since we looked), make room by deleting the oldest non-default version and try
+    /// once more — unless the concurrent run already set what we want.
+    async fn create_version(&self, calls: &mut Calls, policy: &str, document: &str) -> ItemResult {
+        let request = ram::CreatePolicyVersion {
+            policy_name: policy.to_owned(),
+            policy_document: document.to_owned(),
+            set_as_default: Some(true),
+            rotate_strategy: None,
+        };
+        let (result, record) = timed(self.client, &request).await;
+        calls.add(record);
+        match result {
+            Ok(_) => return calls.done(Outcome::Updated, Evidence::Write),
+            Err(e) if !is_code(&e, "LimitExceeded.Policy.Version") => return calls.failed_call(&e),
+            Err(_) => {}
+        }
+        let current = match self.list_versions(calls, policy).await {
+            Ok(c) => c,
+            Err(e) => return calls.failed_call(&e),
+        };
+        if let (Some(wanted), Some(default)) = (self.desired.custom_policy(policy), current.default_version())
+            && wanted.is_satisfied_by(&default.document)
+        {
+            return calls.done(Outcome::Unchanged, Evidence::Read);
+        }
+        if current.versions.len() >= MAX_POLICY_VERSIONS {
+            let Some(oldest) = current.oldest_non_default() else {
+                return calls.failed(StepError {
+                    code: "LimitExceeded.Policy.Version".into(),
+                    message: format!("{policy} has {MAX_POLICY_VERSIONS} versions and none can be deleted"),
+                });
+            };
+            if let Err(e) = self.delete_version(calls, policy, &oldest.version_id).await {
+                return calls.failed_call(&e);
+            }
+        }
+        let (result, record) = timed(self.client, &request).await;
+        calls.add(record);
+        match result {
+            Ok(_) => calls.done(Outcome::Updated, Evidence::Write),
+            Err(e) => calls.failed_call(&e),
+        }
+    }
+
+    /// The role's ResourceManager principal name: from the observe read, from this run's
+    /// CreateRole, or read once (retrying while a just-created role is not yet visible).
+    async fn principal_name(&self, calls: &mut Calls, role: &str, after_own_create: bool) -> Result<String, acs::Error> {
+        if let Some(p) = self.observed.role.value.as_ref().and_then(|r| r.principal_name.clone()) {
+            return Ok(p);
+        }
+        if let Some(p) = self.principal.get() {
+            return Ok(p.clone());
+        }
+        let request = ram::GetRole {
+            role_name: role.to_owned(),
+        };
+        let response = self.call_settling(calls, &request, after_own_create).await?;
+        let principal = response.body.role.role_principal_name.unwrap_or_else(|| {
+            // Without a custom alias, the alias is the account ID (reference §5.5).
+            format!("{role}@role.{}.onaliyunservice.com", self.desired.account_id)
+        });
+        Ok(self.principal.get_or_init(|| async { principal }).await.clone())
+    }
+
+    async fn add_member_role(
+        &self,
+        calls: &mut Calls,
+        workspace_id: &str,
+        member_id: &str,
+        role: &str,
+    ) -> Result<Outcome, acs::Error> {
+        let (result, record) = timed(
+            self.client,
+            &aiworkspace::AddMemberRole {
+                workspace_id: workspace_id.to_owned(),
+                member_id: member_id.to_owned(),
+                role_name: role.to_owned(),
+            },
+        )
+        .await;
+        calls.add(record);
+        match result {
+            Ok(_) => Ok(Outcome::Updated),
+            Err(e) if member_exists(&e) => Ok(Outcome::Unchanged),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// CreateMember found the user already a member (a race, or a lost reply): add the roles it
+    /// lacks.
+    async fn complete_membership(
+        &self,
+        calls: &mut Calls,
+        workspace_id: &str,
+        user: &str,
+        user_id: &str,
+        roles: &[String],
+    ) -> ItemResult {
+        let (member, record) = match read_membership(self.client, workspace_id, user_id, user.to_owned()).await {
+            Ok(observation) => (observation.value, observation.read),
+            Err(failure) => {
+                let failure = *failure;
+                calls.add(failure.call);
+                return calls.failed(failure.error);
+            }
+        };
+        calls.add(record);
+        let Some(member) = member else {
+            return calls.failed(StepError {
+                code: "MemberNotFound".into(),
+                message: format!("CreateMember said {user} is a member of {workspace_id}, but ListMembers does not list it"),
+            });
+        };
+        let mut outcome = Outcome::Unchanged;
+        for role in roles.iter().filter(|r| !member.roles.contains(r)) {
+            match self.add_member_role(calls, workspace_id, &member.member_id, role).await {
+                Ok(Outcome::Updated) => outcome = Outcome::Updated,
+                Ok(_) => {}
+                Err(e) => return calls.failed_call(&e),
+            }
+        }
+        calls.done(
+            outcome,
+            if outcome == Outcome::Unchanged { Evidence::Read } else { Evidence::Write },
+        )
+    }
+}
+
+/// Outcome of an attach call, before the step record is attached.
+enum AttachResult {
+    Attached,
+    AlreadyAttached,
+    Failed(StepError),
+}
+
+impl AttachResult {
+    fn finish(self, calls: &Calls) -> ItemResult {
+        match self {
+            Self::Attached => calls.done(Outcome::Attached, Evidence::Write),
+            Self::AlreadyAttached => calls.done(Outcome::Unchanged, Evidence::Write),
+            Self::Failed(e) => calls.failed(e),
+        }
+    }
+}
+
+fn attach_result(result: &Result<(), acs::Error>) -> AttachResult {
+    match result {
+        Ok(()) => AttachResult::Attached,
+        Err(e) if already_exists(e) => AttachResult::AlreadyAttached,
+        Err(e) => AttachResult::Failed(step_error(e)),
+    }
+}
+
+fn activation_result(calls: &Calls, result: Result<(), acs::Error>) -> ItemResult {
+    match result {
+        Ok(()) => calls.done(Outcome::Created, Evidence::Write),
+        Err(e) if is_code(&e, "ORDER.OPEND") => calls.done(Outcome::Unchanged, Evidence::Write),
+        Err(e) => calls.failed_call(&e),
+    }
+}
+
+/// Runs the plan's waves in order, each wave's actions concurrently. An action whose
+/// dependencies did not all succeed is not attempted (its result stays `None`: skipped).
+pub async fn apply(
+    client: &acs::Client,
+    desired: &Desired,
+    observed: &Observed,
+    plan: &Plan,
+    settle: SettleRetry,
+) -> Vec<Option<ItemResult>> {
+    let ctx = Ctx {
+        client,
+        desired,
+        observed,
+        settle,
+        principal: OnceCell::new(),
+    };
+    let mut results: Vec<Option<ItemResult>> = vec![None; plan.items.len()];
+    for (w, wave) in plan.waves().into_iter().enumerate() {
+        let runnable: Vec<usize> = wave
+            .into_iter()
+            .filter(|&i| {
+                plan.items[i]
+                    .deps
+                    .iter()
+                    .all(|d| results.get(*d).and_then(Option::as_ref).is_some_and(ItemResult::succeeded))
+            })
+            .collect();
+        tracing::info!(wave = w + 1, actions = runnable.len(), "applying wave");
+        let outcomes = join_all(runnable.iter().map(|&i| {
+            let item = &plan.items[i];
+            let ctx = &ctx;
+            async move {
+                debug_assert!(matches!(item.state, ItemState::Needed { .. }));
+                let after_own_create = !item.deps.is_empty();
+                let result = ctx.run(&item.action, after_own_create).await;
+                tracing::info!(
+                    action = item.action.api_name(),
+                    target = %item.action.target(),
+                    outcome = result.outcome.as_str(),
+                    attempts = result.call.attempts,
+                    error = result.error.as_ref().map(|e| e.code.as_str()),
+                    "step"
+                );
+                (i, result)
+            }
+        }))
+        .await;
+        for (i, result) in outcomes {
+            results[i] = Some(result);
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settle_delays_double_and_cap() {
+        let s = SettleRetry {
+            attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(500),
+        };
+        let delays: Vec<u128> = (0..5).map(|r| s.delay(r).as_millis()).collect();
+        assert_eq!(delays, vec![100, 200, 400, 500, 500]);
+        assert_eq!(s.delay(u32::MAX), Duration::from_millis(500));
+    }
+}

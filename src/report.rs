@@ -1,0 +1,591 @@
+//! The GrantReport, schema 1 (DESIGN §4.5) — what every trigger returns — and its text rendering.
+//!
+//! Additive fields beyond the schema: `steps[].wave`, `verification.policies[].evidence`,
+//! `.scope`, `.document`, `verification.trust`, `verification.users`, `warnings`.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::desired::PolicyType;
+use crate::request::Warning;
+
+/// The report schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The overall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Changes were made and verified.
+    Granted,
+    /// Nothing needed changing.
+    Compliant,
+    /// A read-only check found work to do (the steps are the plan).
+    Noncompliant,
+    /// A dry run (the steps are the plan).
+    Planned,
+    /// Some steps failed, others succeeded.
+    Partial,
+    /// Nothing could be done, or a fatal error.
+    Failed,
+    /// The event was not for dlcauth.
+    Ignored,
+}
+
+impl Status {
+    /// Whether the run achieved what was asked (CLI exit code 0).
+    pub fn is_success(self) -> bool {
+        matches!(self, Self::Granted | Self::Compliant | Self::Planned | Self::Ignored)
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Granted => "granted",
+            Self::Compliant => "compliant",
+            Self::Noncompliant => "noncompliant",
+            Self::Planned => "planned",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+            Self::Ignored => "ignored",
+        }
+    }
+}
+
+/// What started the grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// An EventBridge event.
+    Event,
+    /// The portal HTTP API.
+    Http,
+    /// The `dlcauth` CLI.
+    Cli,
+}
+
+/// What a step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Something was created (role, policy, membership, service activation).
+    Created,
+    /// A policy was attached.
+    Attached,
+    /// Something existing was changed (trust policy, policy version, member role).
+    Updated,
+    /// Already as required.
+    Unchanged,
+    /// Would be done (dry run, check).
+    Planned,
+    /// Failed; see `error`.
+    Failed,
+    /// Not attempted (a step it depends on failed, or it cannot be judged read-only).
+    Skipped,
+}
+
+impl Outcome {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Attached => "attached",
+            Self::Updated => "updated",
+            Self::Unchanged => "unchanged",
+            Self::Planned => "planned",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// Whether the account was changed.
+    pub fn is_change(self) -> bool {
+        matches!(self, Self::Created | Self::Attached | Self::Updated)
+    }
+}
+
+/// An error as the report shows it: Alibaba's code and message (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepError {
+    /// `NoPermission`, `EntityNotExist.User`, `Transport`, …
+    pub code: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// The Alibaba API (`CreateRole`, …).
+    pub action: String,
+    /// What it changes (`AliyunPAIDLCDefaultRole`, `AliyunPAIDLCDefaultRole/AliyunOSSFullAccess`, …).
+    pub target: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Alibaba's RequestId of the call (for an unchanged step, of the read that showed it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Attempts (retries included); 0 if not attempted.
+    pub attempts: u32,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// Present when the step failed or was skipped for a reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<StepError>,
+    /// The plan wave the step ran (or would run) in; absent for steps that needed no change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u32>,
+}
+
+/// How a fact was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    /// A read in this run showed it.
+    Read,
+    /// A write in this run was acknowledged (200, or `EntityAlreadyExists.*`). An immediate
+    /// read-back on eventually-consistent RAM proves no more, and can even lie.
+    Write,
+}
+
+/// The role as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInfo {
+    /// `AliyunPAIDLCDefaultRole`.
+    pub name: String,
+    /// Its ARN.
+    pub arn: String,
+}
+
+/// A custom policy document's verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentCheck {
+    /// Whether the default version has the required content.
+    pub current: bool,
+    /// How that was established.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// One required policy's verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyCheck {
+    /// System or Custom.
+    #[serde(rename = "type")]
+    pub policy_type: PolicyType,
+    /// Policy name.
+    pub name: String,
+    /// Whether it is attached.
+    pub attached: bool,
+    /// How the attachment was established (absent if not attached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+    /// The resource group, for resource-group-scope attachments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// For custom policies dlcauth manages: the document check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentCheck>,
+}
+
+/// The trust policy's verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustCheck {
+    /// The service that must be trusted.
+    pub service: String,
+    /// Whether it is.
+    pub trusted: bool,
+    /// How that was established.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// One RAM user's verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCheck {
+    /// User name.
+    pub name: String,
+    /// Policies attached to the user.
+    pub policies: Vec<PolicyCheck>,
+    /// Workspace roles the user holds (of those required).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workspace_roles: Vec<String>,
+    /// Whether every required workspace role is held.
+    pub member: bool,
+}
+
+/// What the run established about the desired state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Verification {
+    /// Every desired fact verified.
+    pub complete: bool,
+    /// The role's required policies.
+    pub policies: Vec<PolicyCheck>,
+    /// The role's trust policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<TrustCheck>,
+    /// RAM users.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserCheck>,
+}
+
+/// The report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantReport {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The result.
+    pub status: Status,
+    /// The target account.
+    pub account_id: String,
+    /// The workspace, if one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// What started it.
+    pub trigger: Trigger,
+    /// The FC request id or a generated one.
+    pub request_id: String,
+    /// The service role.
+    pub role: RoleInfo,
+    /// What was done (or would be).
+    pub steps: Vec<Step>,
+    /// What is verified.
+    pub verification: Verification,
+    /// Wall time of the whole run in milliseconds.
+    pub duration_ms: u64,
+    /// Accepted-but-unusual request values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
+}
+
+impl GrantReport {
+    /// The first failed step, if any (the one to name in a one-line summary).
+    pub fn first_failure(&self) -> Option<&Step> {
+        self.steps.iter().find(|s| s.outcome == Outcome::Failed)
+    }
+
+    /// The report as one JSON line.
+    pub fn to_json_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"report serialisation: {e}\"}}"))
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"report serialisation: {e}\"}}"))
+    }
+
+    /// A one-line summary (`1234… granted: 5 changes in 212 ms`).
+    pub fn summary_line(&self) -> String {
+        let changes = self.steps.iter().filter(|s| s.outcome.is_change()).count();
+        let mut line = format!(
+            "{} {}: {} step(s), {} change(s), {} ms",
+            self.account_id,
+            self.status.as_str(),
+            self.steps.len(),
+            changes,
+            self.duration_ms
+        );
+        if let Some(failure) = self.first_failure() {
+            let _ = write!(line, "; {} {} failed", failure.action, failure.target);
+            if let Some(error) = &failure.error {
+                let _ = write!(line, ": {} {}", error.code, error.message);
+            }
+        }
+        line
+    }
+
+    /// A table a newcomer can read: what happened to each step, then what is verified.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "dlcauth: account {}{} — {}",
+            self.account_id,
+            self.workspace_id
+                .as_ref()
+                .map(|w| format!(", workspace {w}"))
+                .unwrap_or_default(),
+            headline(self.status)
+        );
+        let _ = writeln!(out, "role {} ({})", self.role.name, self.role.arn);
+        for warning in &self.warnings {
+            let _ = writeln!(out, "warning: {}: {}", warning.field, warning.message);
+        }
+        out.push('\n');
+        if self.steps.is_empty() {
+            out.push_str("  (no steps)\n");
+        } else {
+            let rows: Vec<[String; 6]> = self
+                .steps
+                .iter()
+                .map(|s| {
+                    [
+                        s.wave.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
+                        s.action.clone(),
+                        s.target.clone(),
+                        s.outcome.as_str().to_owned(),
+                        if s.attempts == 0 { "-".into() } else { s.attempts.to_string() },
+                        if s.attempts == 0 { "-".into() } else { format!("{} ms", s.duration_ms) },
+                    ]
+                })
+                .collect();
+            let header = ["WAVE", "ACTION", "TARGET", "OUTCOME", "TRIES", "TIME"].map(str::to_owned);
+            let mut widths = header.clone().map(|h| h.len());
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(cell.chars().count());
+                }
+            }
+            let line = |cells: &[String; 6]| {
+                let mut s = String::from(" ");
+                for (cell, w) in cells.iter().zip(widths) {
+                    let _ = write!(s, " {cell:<w$}");
+                }
+                s.trim_end().to_owned()
+            };
+            let _ = writeln!(out, "{}", line(&header));
+            for (row, step) in rows.iter().zip(&self.steps) {
+                let _ = writeln!(out, "{}", line(row));
+                if let Some(error) = &step.error {
+                    let _ = writeln!(out, "      {}: {}", error.code, error.message);
+                }
+            }
+        }
+        out.push('\n');
+        let v = &self.verification;
+        let _ = writeln!(
+            out,
+            "verification: {}",
+            if v.complete { "complete" } else { "incomplete" }
+        );
+        if let Some(trust) = &v.trust {
+            let _ = writeln!(
+                out,
+                "  [{}] trust policy lets {} assume the role{}",
+                mark(trust.trusted),
+                trust.service,
+                evidence_note(trust.evidence)
+            );
+        }
+        for p in &v.policies {
+            let _ = writeln!(out, "  [{}] {}", mark(p.attached && p.document.as_ref().is_none_or(|d| d.current)), policy_line(p));
+        }
+        for user in &v.users {
+            let _ = writeln!(out, "  user {}:", user.name);
+            for p in &user.policies {
+                let _ = writeln!(out, "    [{}] {}", mark(p.attached), policy_line(p));
+            }
+            if !user.workspace_roles.is_empty() || !user.member {
+                let _ = writeln!(
+                    out,
+                    "    [{}] workspace member{}",
+                    mark(user.member),
+                    if user.workspace_roles.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", user.workspace_roles.join(", "))
+                    }
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\nstatus: {} in {} ms (request {})",
+            self.status.as_str(),
+            self.duration_ms,
+            self.request_id
+        );
+        out
+    }
+}
+
+fn headline(status: Status) -> &'static str {
+    match status {
+        Status::Granted => "granted: the account is now ready for PAI-DLC",
+        Status::Compliant => "compliant: already ready for PAI-DLC, nothing changed",
+        Status::Noncompliant => "not compliant: the steps below are what `dlcauth grant` would do",
+        Status::Planned => "dry run: the steps below are what `dlcauth grant` would do",
+        Status::Partial => "partially granted: some steps failed (see below)",
+        Status::Failed => "failed: see the failed step below",
+        Status::Ignored => "ignored",
+    }
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "ok" } else { "  " }
+}
+
+fn evidence_note(evidence: Option<Evidence>) -> &'static str {
+    match evidence {
+        Some(Evidence::Read) => " (read)",
+        Some(Evidence::Write) => " (written now)",
+        None => "",
+    }
+}
+
+fn policy_line(p: &PolicyCheck) -> String {
+    let mut s = format!(
+        "{} policy {} {}{}",
+        p.policy_type,
+        p.name,
+        if p.attached { "attached" } else { "not attached" },
+        evidence_note(p.evidence)
+    );
+    if let Some(scope) = &p.scope {
+        let _ = write!(s, " in resource group {scope}");
+    }
+    if let Some(doc) = &p.document {
+        let _ = write!(
+            s,
+            ", document {}{}",
+            if doc.current { "current" } else { "outdated" },
+            evidence_note(doc.evidence)
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> GrantReport {
+        GrantReport {
+            schema_version: SCHEMA_VERSION,
+            status: Status::Granted,
+            account_id: "1234567890123456".into(),
+            workspace_id: Some("81231".into()),
+            trigger: Trigger::Cli,
+            request_id: "6f1c".into(),
+            role: RoleInfo {
+                name: "AliyunPAIDLCDefaultRole".into(),
+                arn: "acs:ram::1234567890123456:role/aliyunpaidlcdefaultrole".into(),
+            },
+            steps: vec![
+                Step {
+                    action: "CreateRole".into(),
+                    target: "AliyunPAIDLCDefaultRole".into(),
+                    outcome: Outcome::Created,
+                    request_id: Some("R-1".into()),
+                    attempts: 1,
+                    duration_ms: 41,
+                    error: None,
+                    wave: Some(1),
+                },
+                Step {
+                    action: "AttachPolicyToRole".into(),
+                    target: "AliyunPAIDLCDefaultRole/AliyunOSSFullAccess".into(),
+                    outcome: Outcome::Failed,
+                    request_id: Some("R-2".into()),
+                    attempts: 1,
+                    duration_ms: 12,
+                    error: Some(StepError {
+                        code: "NoPermission".into(),
+                        message: "You are not authorized to do this action.".into(),
+                    }),
+                    wave: Some(2),
+                },
+            ],
+            verification: Verification {
+                complete: false,
+                policies: vec![PolicyCheck {
+                    policy_type: PolicyType::System,
+                    name: "AliyunPAIDLCDefaultRolePolicy".into(),
+                    attached: true,
+                    evidence: Some(Evidence::Write),
+                    scope: None,
+                    document: None,
+                }],
+                trust: Some(TrustCheck {
+                    service: "pai.aliyuncs.com".into(),
+                    trusted: true,
+                    evidence: Some(Evidence::Write),
+                }),
+                users: vec![],
+            },
+            duration_ms: 212,
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn json_has_the_schema_field_names() -> Result<(), serde_json::Error> {
+        let v = serde_json::to_value(sample())?;
+        assert_eq!(v["schemaVersion"], 1);
+        assert_eq!(v["status"], "granted");
+        assert_eq!(v["accountId"], "1234567890123456");
+        assert_eq!(v["workspaceId"], "81231");
+        assert_eq!(v["trigger"], "cli");
+        assert_eq!(v["requestId"], "6f1c");
+        assert_eq!(v["role"]["name"], "AliyunPAIDLCDefaultRole");
+        assert_eq!(v["steps"][0]["action"], "CreateRole");
+        assert_eq!(v["steps"][0]["outcome"], "created");
+        assert_eq!(v["steps"][0]["requestId"], "R-1");
+        assert_eq!(v["steps"][0]["attempts"], 1);
+        assert_eq!(v["steps"][0]["durationMs"], 41);
+        assert!(v["steps"][0].get("error").is_none());
+        assert_eq!(v["steps"][1]["error"]["code"], "NoPermission");
+        assert_eq!(v["verification"]["complete"], false);
+        assert_eq!(v["verification"]["policies"][0]["type"], "System");
+        assert_eq!(v["verification"]["policies"][0]["attached"], true);
+        assert_eq!(v["verification"]["policies"][0]["evidence"], "write");
+        assert_eq!(v["durationMs"], 212);
+        Ok(())
+    }
+
+    #[test]
+    fn json_round_trips() -> Result<(), serde_json::Error> {
+        let report = sample();
+        let back: GrantReport = serde_json::from_str(&report.to_json_pretty())?;
+        assert_eq!(back, report);
+        let back: GrantReport = serde_json::from_str(&report.to_json_line())?;
+        assert_eq!(back, report);
+        assert!(!report.to_json_line().contains('\n'));
+        Ok(())
+    }
+
+    #[test]
+    fn success_statuses_are_the_exit_zero_ones() {
+        let ok: Vec<Status> = [
+            Status::Granted,
+            Status::Compliant,
+            Status::Noncompliant,
+            Status::Planned,
+            Status::Partial,
+            Status::Failed,
+        ]
+        .into_iter()
+        .filter(|s| s.is_success())
+        .collect();
+        assert_eq!(ok, vec![Status::Granted, Status::Compliant, Status::Planned]);
+    }
+
+    #[test]
+    fn text_shows_steps_errors_and_verification() {
+        let text = sample().to_text();
+        assert!(text.contains("account 1234567890123456, workspace 81231"), "{text}");
+        assert!(text.contains("CreateRole"), "{text}");
+        assert!(text.contains("created"), "{text}");
+        assert!(text.contains("NoPermission: You are not authorized"), "{text}");
+        assert!(text.contains("verification: incomplete"), "{text}");
+        assert!(text.contains("[ok] System policy AliyunPAIDLCDefaultRolePolicy attached (written now)"), "{text}");
+        assert!(text.contains("status: granted in 212 ms"), "{text}");
+        // Columns line up: every step row starts the ACTION column at the same offset.
+        let header_col = text.lines().find(|l| l.contains("ACTION")).and_then(|l| l.find("ACTION"));
+        let row_col = text.lines().find(|l| l.contains("CreateRole")).and_then(|l| l.find("CreateRole"));
+        assert_eq!(header_col, row_col);
+    }
+
+    #[test]
+    fn summary_line_names_the_first_failure() {
+        let line = sample().summary_line();
+        assert_eq!(
+            line,
+            "1234567890123456 granted: 2 step(s), 1 change(s), 212 ms; AttachPolicyToRole AliyunPAIDLCDefaultRole/AliyunOSSFullAccess failed: NoPermission You are not authorized to do this action."
+        );
+    }
+}

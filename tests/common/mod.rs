@@ -1,0 +1,261 @@
+//! Shared by the engine and CLI test binaries: a real emulator on loopback, clients, and readers
+//! of its state and call log.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use acs::credentials::{Credentials, StaticProvider};
+use acs_emulator::{Emulator, Options, PrincipalKind, Seed, SeedAccessKey, SeedPrincipal};
+use dlcauth::apply::SettleRetry;
+use dlcauth::role_arn::RoleArnTemplate;
+use dlcauth::waves::{Span, dependent_waves};
+use dlcauth::{Engine, EngineConfig};
+use serde_json::Value;
+
+pub const ACCOUNT: &str = acs_emulator::DEMO_ACCOUNT_ID;
+pub const GRANTER_TEMPLATE: &str = "acs:ram::{accountId}:role/dlcauth-granter";
+pub const ROLE: &str = "AliyunPAIDLCDefaultRole";
+/// Root keys of the emulated account: test set-up only, never given to the engine.
+pub const ADMIN_KEY_ID: &str = "LTAI5tTestAccountAdmin01";
+pub const ADMIN_KEY_SECRET: &str = "TestAccountAdminSecret000000001";
+
+/// The demo seed plus root keys for seeding drift through the API.
+pub fn seed() -> Seed {
+    let mut seed = Seed::demo();
+    seed.access_keys.push(SeedAccessKey {
+        access_key_id: ADMIN_KEY_ID.into(),
+        access_key_secret: acs::Secret::new(ADMIN_KEY_SECRET),
+        security_token: None,
+        principal: SeedPrincipal {
+            kind: PrincipalKind::Account,
+            name: String::new(),
+        },
+    });
+    seed
+}
+
+pub async fn start(seed: Seed) -> Emulator {
+    start_with(Options {
+        seed,
+        ..Options::default()
+    })
+    .await
+}
+
+pub async fn start_with(options: Options) -> Emulator {
+    acs_emulator::start_on_loopback(options).await.expect("the emulator starts")
+}
+
+/// Fast retries (the emulator answers in microseconds) and short timeouts.
+pub fn retry(max_attempts: u32) -> acs::RetryPolicy {
+    acs::RetryPolicy {
+        max_attempts,
+        base_delay: Duration::from_millis(2),
+        max_delay: Duration::from_millis(20),
+    }
+}
+
+pub fn client_with(url: &str, key_id: &str, secret: &str, max_attempts: u32) -> acs::Client {
+    let mut config = acs::ClientConfig::single(url).expect("a loopback URL is a valid endpoint");
+    config.retry = retry(max_attempts);
+    config.read_timeout = Duration::from_secs(10);
+    acs::Client::new(
+        config,
+        Arc::new(StaticProvider::new(Credentials::access_key(key_id, secret))),
+    )
+    .expect("client")
+}
+
+pub fn operator_client(emulator: &Emulator) -> acs::Client {
+    client_with(
+        &emulator.base_url(),
+        acs_emulator::DEMO_ACCESS_KEY_ID,
+        acs_emulator::DEMO_ACCESS_KEY_SECRET,
+        5,
+    )
+}
+
+pub fn admin_client(emulator: &Emulator) -> acs::Client {
+    client_with(&emulator.base_url(), ADMIN_KEY_ID, ADMIN_KEY_SECRET, 5)
+}
+
+pub fn engine_config() -> EngineConfig {
+    EngineConfig {
+        role_arn: Some(RoleArnTemplate::parse(GRANTER_TEMPLATE).expect("valid template")),
+        settle: SettleRetry {
+            attempts: 5,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+        },
+        deadline: Duration::from_secs(60),
+        ..EngineConfig::default()
+    }
+}
+
+/// The engine as the demo runs it: the operator key assuming `dlcauth-granter`.
+pub fn engine(emulator: &Emulator) -> Engine {
+    Engine::new(operator_client(emulator), engine_config())
+}
+
+pub fn engine_with_client(client: acs::Client) -> Engine {
+    Engine::new(client, engine_config())
+}
+
+/// Calls logged after `from` calls had been logged.
+pub fn calls_since(emulator: &Emulator, from: usize) -> Vec<acs_emulator::CallRecord> {
+    emulator.calls().into_iter().skip(from).collect()
+}
+
+pub fn waves(calls: &[acs_emulator::CallRecord]) -> usize {
+    let spans: Vec<Span> = calls
+        .iter()
+        .map(|c| Span {
+            start: c.start_seq,
+            end: c.end_seq,
+        })
+        .collect();
+    dependent_waves(&spans)
+}
+
+pub fn write_actions(calls: &[acs_emulator::CallRecord]) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|c| c.write)
+        .map(|c| c.action.clone().unwrap_or_default())
+        .collect()
+}
+
+pub fn role<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["roles"]
+        .as_array()?
+        .iter()
+        .find(|r| r["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+}
+
+pub fn roles_named(state: &Value, name: &str) -> usize {
+    state["roles"]
+        .as_array()
+        .map(|roles| {
+            roles
+                .iter()
+                .filter(|r| r["name"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// `(type, name)` of each account-scope attachment, with duplicates kept (a list, not a set).
+pub fn attached(entity: &Value) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = entity["policies"]
+        .as_array()
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    (
+                        p["type"].as_str().unwrap_or_default().to_owned(),
+                        p["name"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    list.sort();
+    list
+}
+
+pub fn the_three(oss: (&str, &str)) -> Vec<(String, String)> {
+    let mut v = vec![
+        ("System".to_owned(), "AliyunPAIDLCDefaultRolePolicy".to_owned()),
+        (oss.0.to_owned(), oss.1.to_owned()),
+        ("Custom".to_owned(), "PaiDlcOAuthPolicy".to_owned()),
+    ];
+    v.sort();
+    v
+}
+
+pub fn policy<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["policies"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"].as_str() == Some(name))
+}
+
+pub fn policies_named(state: &Value, name: &str) -> usize {
+    state["policies"]
+        .as_array()
+        .map(|ps| ps.iter().filter(|p| p["name"].as_str() == Some(name)).count())
+        .unwrap_or(0)
+}
+
+/// `(versionId, isDefault)` of a custom policy's versions.
+pub fn versions(state: &Value, name: &str) -> Vec<(String, bool)> {
+    policy(state, name)
+        .and_then(|p| p["versions"].as_array())
+        .map(|vs| {
+            vs.iter()
+                .map(|v| {
+                    (
+                        v["versionId"].as_str().unwrap_or_default().to_owned(),
+                        v["isDefault"].as_bool().unwrap_or(false),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn default_document(state: &Value, name: &str) -> Option<String> {
+    policy(state, name)?
+        .get("versions")?
+        .as_array()?
+        .iter()
+        .find(|v| v["isDefault"].as_bool() == Some(true))
+        .map(|v| v["document"].to_string())
+}
+
+pub fn trust_document(state: &Value, name: &str) -> Option<String> {
+    role(state, name).map(|r| r["trustPolicy"].to_string())
+}
+
+/// RG-scope attachments: `(resourceGroupId, principalName, policyType, policyName)`.
+pub fn rg_attachments(state: &Value) -> BTreeSet<(String, String, String, String)> {
+    state["resourceGroupAttachments"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|a| {
+                    let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
+                    (s("resourceGroupId"), s("principalName"), s("policyType"), s("policyName"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Roles of a user in a workspace (`None` if not a member).
+pub fn member_roles(state: &Value, workspace: &str, user: &str) -> Option<Vec<String>> {
+    let ws = state["workspaces"]
+        .as_array()?
+        .iter()
+        .find(|w| w["workspaceId"].as_str() == Some(workspace))?;
+    let member = ws["members"]
+        .as_array()?
+        .iter()
+        .find(|m| m["userName"].as_str() == Some(user))?;
+    let mut roles: Vec<String> = member["roles"]
+        .as_array()?
+        .iter()
+        .filter_map(|r| r.as_str().map(str::to_owned))
+        .collect();
+    roles.sort();
+    Some(roles)
+}
+
+pub fn user<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["users"]
+        .as_array()?
+        .iter()
+        .find(|u| u["name"].as_str() == Some(name))
+}

@@ -1,0 +1,12 @@
+//! The grant engine against the real emulator over real HTTP (loopback): fresh accounts, drift,
+//! concurrency, faults, the operator policy, and the latency budget in dependent waves.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod concurrency;
+mod drift;
+mod faults;
+mod fresh;
+mod latency;
+mod operator_policy;
