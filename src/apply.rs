@@ -63,30 +63,45 @@ struct Ctx<'a> {
     principal: OnceCell<String>,
 }
 
-/// Several calls making up one step, folded into the step's record.
+/// The calls making up one step. The step reports its own API's call: that call's RequestId and
+/// its attempts (retries and settle retries included); auxiliary reads (a follow-up GetRole, a
+/// ListPolicyVersions after a conflict) only add to the duration — unless the step failed before
+/// its own API was called, when the failing read is what it reports.
 struct Calls {
+    primary: &'static str,
     started: Instant,
-    attempts: u32,
+    primary_attempts: u32,
+    primary_last: Option<CallRecord>,
     last: Option<CallRecord>,
 }
 
 impl Calls {
-    fn new() -> Self {
+    fn new(primary: &'static str) -> Self {
         Self {
+            primary,
             started: Instant::now(),
-            attempts: 0,
+            primary_attempts: 0,
+            primary_last: None,
             last: None,
         }
     }
 
     fn add(&mut self, record: CallRecord) {
-        self.attempts += record.attempts;
+        if record.action == self.primary {
+            self.primary_attempts += record.attempts;
+            self.primary_last = Some(record.clone());
+        }
         self.last = Some(record);
     }
 
     fn record(&self) -> CallRecord {
-        let mut record = self.last.clone().unwrap_or_default();
-        record.attempts = self.attempts;
+        let mut record = match &self.primary_last {
+            Some(primary) => CallRecord {
+                attempts: self.primary_attempts,
+                ..primary.clone()
+            },
+            None => self.last.clone().unwrap_or_default(),
+        };
         record.duration_ms = elapsed_ms(self.started);
         record
     }
@@ -134,7 +149,11 @@ impl Ctx<'_> {
         request: &R,
         after_own_create: bool,
     ) -> Result<acs::Response<R::Output>, acs::Error> {
-        let attempts = if after_own_create { self.settle.attempts.max(1) } else { 1 };
+        let attempts = if after_own_create {
+            self.settle.attempts.max(1)
+        } else {
+            1
+        };
         let mut retry = 0;
         loop {
             let (result, record) = timed(self.client, request).await;
@@ -154,7 +173,7 @@ impl Ctx<'_> {
     }
 
     async fn run(&self, action: &Action, after_own_create: bool) -> ItemResult {
-        let mut calls = Calls::new();
+        let mut calls = Calls::new(action.api_name());
         match action {
             Action::OpenOssService => {
                 let (result, record) = timed(self.client, &activation::OpenOssService).await;
@@ -233,9 +252,7 @@ impl Ctx<'_> {
                     Err(e) => calls.failed_call(&e),
                 }
             }
-            Action::CreatePolicyVersion { policy, document } => {
-                self.create_version(&mut calls, policy, document).await
-            }
+            Action::CreatePolicyVersion { policy, document } => self.create_version(&mut calls, policy, document).await,
             Action::AttachPolicyToRole { role, policy } => {
                 let request = ram::AttachPolicyToRole {
                     policy_type: to_ram(policy.policy_type),
@@ -243,7 +260,10 @@ impl Ctx<'_> {
                     role_name: role.clone(),
                     resource_group_id: None,
                 };
-                let result = self.call_settling(&mut calls, &request, after_own_create).await.map(|_| ());
+                let result = self
+                    .call_settling(&mut calls, &request, after_own_create)
+                    .await
+                    .map(|_| ());
                 attach_result(&result).finish(&calls)
             }
             Action::AttachPolicy {
@@ -262,7 +282,10 @@ impl Ctx<'_> {
                     principal_name: principal,
                     resource_group_id: resource_group_id.clone(),
                 };
-                let result = self.call_settling(&mut calls, &request, after_own_create).await.map(|_| ());
+                let result = self
+                    .call_settling(&mut calls, &request, after_own_create)
+                    .await
+                    .map(|_| ());
                 attach_result(&result).finish(&calls)
             }
             Action::AttachPolicyToUser { user, policy } => {
@@ -272,7 +295,10 @@ impl Ctx<'_> {
                     user_name: user.clone(),
                     resource_group_id: None,
                 };
-                let result = self.call_settling(&mut calls, &request, after_own_create).await.map(|_| ());
+                let result = self
+                    .call_settling(&mut calls, &request, after_own_create)
+                    .await
+                    .map(|_| ());
                 attach_result(&result).finish(&calls)
             }
             Action::CreateMember {
@@ -475,22 +501,30 @@ impl Ctx<'_> {
 
     /// The role's ResourceManager principal name: from the observe read, from this run's
     /// CreateRole, or read once (retrying while a just-created role is not yet visible).
-    async fn principal_name(&self, calls: &mut Calls, role: &str, after_own_create: bool) -> Result<String, acs::Error> {
+    async fn principal_name(
+        &self,
+        calls: &mut Calls,
+        role: &str,
+        after_own_create: bool,
+    ) -> Result<String, acs::Error> {
         if let Some(p) = self.observed.role.value.as_ref().and_then(|r| r.principal_name.clone()) {
             return Ok(p);
         }
-        if let Some(p) = self.principal.get() {
-            return Ok(p.clone());
-        }
-        let request = ram::GetRole {
-            role_name: role.to_owned(),
-        };
-        let response = self.call_settling(calls, &request, after_own_create).await?;
-        let principal = response.body.role.role_principal_name.unwrap_or_else(|| {
-            // Without a custom alias, the alias is the account ID (reference §5.5).
-            format!("{role}@role.{}.onaliyunservice.com", self.desired.account_id)
-        });
-        Ok(self.principal.get_or_init(|| async { principal }).await.clone())
+        // Concurrent attaches wait for one GetRole instead of each sending their own.
+        let principal = self
+            .principal
+            .get_or_try_init(|| async {
+                let request = ram::GetRole {
+                    role_name: role.to_owned(),
+                };
+                let response = self.call_settling(calls, &request, after_own_create).await?;
+                Ok::<_, acs::Error>(response.body.role.role_principal_name.unwrap_or_else(|| {
+                    // Without a custom alias, the alias is the account ID (reference §5.5).
+                    format!("{role}@role.{}.onaliyunservice.com", self.desired.account_id)
+                }))
+            })
+            .await?;
+        Ok(principal.clone())
     }
 
     async fn add_member_role(
@@ -539,7 +573,9 @@ impl Ctx<'_> {
         let Some(member) = member else {
             return calls.failed(StepError {
                 code: "MemberNotFound".into(),
-                message: format!("CreateMember said {user} is a member of {workspace_id}, but ListMembers does not list it"),
+                message: format!(
+                    "CreateMember said {user} is a member of {workspace_id}, but ListMembers does not list it"
+                ),
             });
         };
         let mut outcome = Outcome::Unchanged;
@@ -552,7 +588,11 @@ impl Ctx<'_> {
         }
         calls.done(
             outcome,
-            if outcome == Outcome::Unchanged { Evidence::Read } else { Evidence::Write },
+            if outcome == Outcome::Unchanged {
+                Evidence::Read
+            } else {
+                Evidence::Write
+            },
         )
     }
 }
@@ -611,10 +651,12 @@ pub async fn apply(
         let runnable: Vec<usize> = wave
             .into_iter()
             .filter(|&i| {
-                plan.items[i]
-                    .deps
-                    .iter()
-                    .all(|d| results.get(*d).and_then(Option::as_ref).is_some_and(ItemResult::succeeded))
+                plan.items[i].deps.iter().all(|d| {
+                    results
+                        .get(*d)
+                        .and_then(Option::as_ref)
+                        .is_some_and(ItemResult::succeeded)
+                })
             })
             .collect();
         tracing::info!(wave = w + 1, actions = runnable.len(), "applying wave");

@@ -175,7 +175,12 @@ impl Common {
     ///
     /// # Errors
     /// The first invalid value, naming its flag.
-    pub fn request(&self, account_id: &str, dry_run: bool, env_buckets: Option<&str>) -> Result<GrantRequest, UsageError> {
+    pub fn request(
+        &self,
+        account_id: &str,
+        dry_run: bool,
+        env_buckets: Option<&str>,
+    ) -> Result<GrantRequest, UsageError> {
         let buckets: Vec<String> = if self.oss_buckets.is_empty() {
             env_buckets
                 .map(|b| {
@@ -215,7 +220,11 @@ pub fn one_line_usage_error(rendered: &str) -> String {
         let line = line.trim_start_matches("error: ");
         if !joined.is_empty() {
             // A list after "…:" or a "[possible values …]" continues the sentence.
-            joined.push_str(if joined.ends_with(':') || line.starts_with('[') { " " } else { "; " });
+            joined.push_str(if joined.ends_with(':') || line.starts_with('[') {
+                " "
+            } else {
+                "; "
+            });
         }
         joined.push_str(line);
     }
@@ -276,8 +285,13 @@ mod tests {
         let Command::Plan(args) = cli.command else {
             return Err("expected plan".into());
         };
-        let request = args.common.request(&args.account_id, true, Some(" one-bucket, two-bucket ,"))?;
-        assert_eq!(request.oss_buckets, Some(vec!["one-bucket".into(), "two-bucket".into()]));
+        let request = args
+            .common
+            .request(&args.account_id, true, Some(" one-bucket, two-bucket ,"))?;
+        assert_eq!(
+            request.oss_buckets,
+            Some(vec!["one-bucket".into(), "two-bucket".into()])
+        );
         assert!(request.dry_run);
         let request = args.common.request(&args.account_id, true, None)?;
         assert_eq!(request.oss_buckets, None);
@@ -303,7 +317,10 @@ mod tests {
         let e = args.common.request(&args.account_id, false, None).err();
         assert_eq!(
             e.map(|e| e.0),
-            Some("--account-id: \"12ab\" is not an account ID: it must contain digits only, e.g. 1234567890123456".into())
+            Some(
+                "--account-id: \"12ab\" is not an account ID: it must contain digits only, e.g. 1234567890123456"
+                    .into()
+            )
         );
         let e = args.common.request("1234567890123456", false, None).err().map(|e| e.0);
         assert!(e.as_deref().is_some_and(|e| e.starts_with("--user: ")), "{e:?}");
@@ -316,13 +333,22 @@ mod tests {
         let rendered = e.map(|e| e.render().to_string()).unwrap_or_default();
         let line = one_line_usage_error(&rendered);
         assert!(!line.contains('\n'), "{line}");
-        assert!(line.contains("xml") && line.contains("json") && line.contains("text"), "{line}");
-        assert!(line.starts_with("error: ") && line.ends_with("(see `dlcauth --help`)"), "{line}");
+        assert!(
+            line.contains("xml") && line.contains("json") && line.contains("text"),
+            "{line}"
+        );
+        assert!(
+            line.starts_with("error: ") && line.ends_with("(see `dlcauth --help`)"),
+            "{line}"
+        );
     }
 
     #[test]
     fn missing_account_id_is_a_one_line_error() {
-        let rendered = parse(&["grant"]).err().map(|e| e.render().to_string()).unwrap_or_default();
+        let rendered = parse(&["grant"])
+            .err()
+            .map(|e| e.render().to_string())
+            .unwrap_or_default();
         let line = one_line_usage_error(&rendered);
         assert!(line.contains("--account-id"), "{line}");
         assert!(!line.contains('\n'));

@@ -241,10 +241,7 @@ pub struct Desired {
 impl Desired {
     /// The desired state for a (validated) request.
     pub fn from_request(request: &GrantRequest) -> Self {
-        let buckets: Option<BTreeSet<String>> = request
-            .oss_buckets
-            .as_ref()
-            .map(|b| b.iter().cloned().collect());
+        let buckets: Option<BTreeSet<String>> = request.oss_buckets.as_ref().map(|b| b.iter().cloned().collect());
         let oauth = CustomPolicy {
             name: OAUTH_POLICY.into(),
             description: "Lets PAI-DLC manage OAuth applications (managed by dlcauth)".into(),
@@ -321,7 +318,11 @@ impl Desired {
 
     /// The role ARN as RAM prints it (role names lower-cased), for reports before the role exists.
     pub fn role_arn(&self) -> String {
-        format!("acs:ram::{}:role/{}", self.account_id, self.role_name.to_ascii_lowercase())
+        format!(
+            "acs:ram::{}:role/{}",
+            self.account_id,
+            self.role_name.to_ascii_lowercase()
+        )
     }
 }
 
@@ -354,7 +355,11 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_str(OAUTH_POLICY_DOCUMENT)?;
         let actions = doc["Statement"][0]["Action"].as_array().cloned().unwrap_or_default();
         assert_eq!(actions.len(), 8);
-        assert!(actions.iter().all(|a| a.as_str().is_some_and(|a| a.starts_with("ram:"))));
+        assert!(
+            actions
+                .iter()
+                .all(|a| a.as_str().is_some_and(|a| a.starts_with("ram:")))
+        );
         assert_eq!(doc["Statement"][0]["Resource"], serde_json::json!(["*"]));
         assert_eq!(doc["Statement"][0]["Effect"], "Allow");
         Ok(())
@@ -417,7 +422,10 @@ mod tests {
         let d = Desired::from_request(&r);
         assert_eq!(
             d.users[0].policies,
-            vec![PolicyRef::system(NAS_FULL_ACCESS), PolicyRef::custom(OSS_BUCKETS_POLICY)]
+            vec![
+                PolicyRef::system(NAS_FULL_ACCESS),
+                PolicyRef::custom(OSS_BUCKETS_POLICY)
+            ]
         );
         assert_eq!(d.users[0].workspace_roles, vec![DEFAULT_WORKSPACE_ROLE.to_string()]);
     }
@@ -458,7 +466,10 @@ mod tests {
 
     #[test]
     fn user_policy_spec_parsing() {
-        assert_eq!(PolicyRef::parse_user_spec("AliyunOSSFullAccess"), Ok(PolicyRef::system(OSS_FULL_ACCESS)));
+        assert_eq!(
+            PolicyRef::parse_user_spec("AliyunOSSFullAccess"),
+            Ok(PolicyRef::system(OSS_FULL_ACCESS))
+        );
         assert_eq!(PolicyRef::parse_user_spec("custom:Mine"), Ok(PolicyRef::custom("Mine")));
         assert_eq!(
             PolicyRef::parse_user_spec(OSS_BUCKETS_POLICY),

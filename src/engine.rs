@@ -81,7 +81,11 @@ fn validate_external_id(id: &str) -> Result<String, ConfigError> {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@:/-_".contains(&b));
-    if ok { Ok(id.to_owned()) } else { Err(ConfigError::ExternalId(id.len())) }
+    if ok {
+        Ok(id.to_owned())
+    } else {
+        Err(ConfigError::ExternalId(id.len()))
+    }
 }
 
 #[derive(Clone)]
@@ -99,7 +103,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -152,7 +158,9 @@ impl Engine {
             }
         };
         let span = tracing::info_span!("grant", account = %request.account_id, request_id, ?mode);
-        let body = self.run_valid(&desired, request.region.as_deref(), mode, report.clone(), warnings).instrument(span);
+        let body = self
+            .run_valid(&desired, request.region.as_deref(), mode, report.clone(), warnings)
+            .instrument(span);
         let mut report = match tokio::time::timeout(self.config.deadline, body).await {
             Ok(report) => report,
             Err(_) => {
@@ -171,7 +179,11 @@ impl Engine {
             }
         };
         report.duration_ms = elapsed(started);
-        tracing::info!(status = report.status.as_str(), duration_ms = report.duration_ms, "done");
+        tracing::info!(
+            status = report.status.as_str(),
+            duration_ms = report.duration_ms,
+            "done"
+        );
         report
     }
 
@@ -298,9 +310,9 @@ impl Engine {
 /// single endpoint serves every region.
 fn regional(client: acs::Client, region: Option<&str>) -> acs::Client {
     match region {
-        Some(region) if region != client.config().region && !client.config().endpoints.is_single() => client
-            .with_endpoints(acs::Endpoints::aliyun(region))
-            .unwrap_or(client),
+        Some(region) if region != client.config().region && !client.config().endpoints.is_single() => {
+            client.with_endpoints(acs::Endpoints::aliyun(region)).unwrap_or(client)
+        }
         _ => client,
     }
 }

@@ -13,8 +13,7 @@ use futures_util::future::join_all;
 
 use crate::desired::{Desired, DesiredUser, PolicyRef, PolicyType, Scope};
 use crate::observed::{
-    CallRecord, Member, Observation, Observed, ObservedPolicy, ObservedRole, ObservedUser, PolicyVersion,
-    RgAttachment,
+    CallRecord, Member, Observation, Observed, ObservedPolicy, ObservedRole, ObservedUser, PolicyVersion, RgAttachment,
 };
 use crate::report::StepError;
 
@@ -233,20 +232,26 @@ async fn read_policy(client: &acs::Client, name: &str) -> ReadResult<Option<Obse
         },
     )
     .await;
-    observe_with(name.to_owned(), call, &["EntityNotExist.Policy"], || None, |body| {
-        Some(ObservedPolicy {
-            versions: body
-                .policy_versions
-                .into_iter()
-                .map(|v| PolicyVersion {
-                    version_id: v.version_id,
-                    is_default: v.is_default_version,
-                    document: v.policy_document.unwrap_or_default(),
-                    create_date: v.create_date.unwrap_or_default(),
-                })
-                .collect(),
-        })
-    })
+    observe_with(
+        name.to_owned(),
+        call,
+        &["EntityNotExist.Policy"],
+        || None,
+        |body| {
+            Some(ObservedPolicy {
+                versions: body
+                    .policy_versions
+                    .into_iter()
+                    .map(|v| PolicyVersion {
+                        version_id: v.version_id,
+                        is_default: v.is_default_version,
+                        document: v.policy_document.unwrap_or_default(),
+                        create_date: v.create_date.unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+        },
+    )
 }
 
 /// The membership of a user, by UserId.
@@ -266,15 +271,18 @@ pub(crate) async fn read_membership(
         },
     )
     .await;
-    observe_with(target, call, &[], || None, |body| {
-        body.members
-            .into_iter()
-            .find(|m| m.user_id == user_id)
-            .map(|m| Member {
+    observe_with(
+        target,
+        call,
+        &[],
+        || None,
+        |body| {
+            body.members.into_iter().find(|m| m.user_id == user_id).map(|m| Member {
                 member_id: m.member_id,
                 roles: m.roles,
             })
-    })
+        },
+    )
 }
 
 async fn read_user(
@@ -290,9 +298,13 @@ async fn read_user(
             },
         )
         .await;
-        observe_with(user.name.clone(), call, &["EntityNotExist.User"], || None, |body| {
-            Some(body.user.user_id)
-        })
+        observe_with(
+            user.name.clone(),
+            call,
+            &["EntityNotExist.User"],
+            || None,
+            |body| Some(body.user.user_id),
+        )
     };
     let list = async {
         let call = timed(

@@ -81,15 +81,12 @@ impl ObservedPolicy {
     /// creation date, then by version number (`v10` after `v9`), so it is right even when RAM
     /// returns dates of equal precision.
     pub fn oldest_non_default(&self) -> Option<&PolicyVersion> {
-        self.versions
-            .iter()
-            .filter(|v| !v.is_default)
-            .min_by(|a, b| {
-                a.create_date
-                    .cmp(&b.create_date)
-                    .then_with(|| version_number(&a.version_id).cmp(&version_number(&b.version_id)))
-                    .then_with(|| a.version_id.cmp(&b.version_id))
-            })
+        self.versions.iter().filter(|v| !v.is_default).min_by(|a, b| {
+            a.create_date
+                .cmp(&b.create_date)
+                .then_with(|| version_number(&a.version_id).cmp(&version_number(&b.version_id)))
+                .then_with(|| a.version_id.cmp(&b.version_id))
+        })
     }
 }
 

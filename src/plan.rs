@@ -466,7 +466,11 @@ fn plan_custom_policy(policy: &crate::desired::CustomPolicy, observed: &Observed
                     },
                     blocked(
                         "LimitExceeded.Policy.Version",
-                        format!("{} has {} versions and none can be deleted", policy.name, current.versions.len()),
+                        format!(
+                            "{} has {} versions and none can be deleted",
+                            policy.name,
+                            current.versions.len()
+                        ),
                     ),
                     vec![],
                 );
@@ -580,7 +584,9 @@ pub(crate) mod tests {
         NAS_FULL_ACCESS, OAUTH_POLICY, OAUTH_POLICY_DOCUMENT, OSS_BUCKETS_POLICY, OSS_FULL_ACCESS,
         PAI_SERVICE_PRINCIPAL, ROLE_NAME,
     };
-    use crate::observed::{Member, Observation, ObservedPolicy, ObservedRole, ObservedUser, PolicyVersion, RgAttachment};
+    use crate::observed::{
+        Member, Observation, ObservedPolicy, ObservedRole, ObservedUser, PolicyVersion, RgAttachment,
+    };
     use crate::request::{GrantRequest, UserGrant};
 
     pub(crate) const ACCOUNT: &str = "1234567890123456";
@@ -671,7 +677,13 @@ pub(crate) mod tests {
             .get(wave)
             .map(|w| {
                 w.iter()
-                    .map(|i| format!("{} {}", plan.items[*i].action.api_name(), plan.items[*i].action.target()))
+                    .map(|i| {
+                        format!(
+                            "{} {}",
+                            plan.items[*i].action.api_name(),
+                            plan.items[*i].action.target()
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -773,7 +785,11 @@ pub(crate) mod tests {
         }
         let p = plan(&d, &o);
         assert_eq!(names(&p, 0), vec!["UpdateRole AliyunPAIDLCDefaultRole"]);
-        assert_eq!(p.waves().len(), 1, "attachments of an existing role do not wait for the update");
+        assert_eq!(
+            p.waves().len(),
+            1,
+            "attachments of an existing role do not wait for the update"
+        );
         let Action::UpdateRole { trust_document, .. } = &p.items[0].action else {
             panic!("expected UpdateRole");
         };
@@ -807,14 +823,14 @@ pub(crate) mod tests {
             role.trust_document = "[]".into();
         }
         let p = plan(&d, &o);
-        assert!(
-            matches!(&p.items[0].state, ItemState::Blocked(problem) if problem.code == "MalformedPolicyDocument")
-        );
+        assert!(matches!(&p.items[0].state, ItemState::Blocked(problem) if problem.code == "MalformedPolicyDocument"));
     }
 
     fn with_versions(o: &mut Observed, versions: Vec<PolicyVersion>) {
-        o.custom_policies
-            .insert(OAUTH_POLICY.into(), obs(Some(ObservedPolicy { versions }), "ListPolicyVersions"));
+        o.custom_policies.insert(
+            OAUTH_POLICY.into(),
+            obs(Some(ObservedPolicy { versions }), "ListPolicyVersions"),
+        );
     }
 
     fn version(n: u32, default: bool, doc: &str) -> PolicyVersion {
@@ -830,7 +846,8 @@ pub(crate) mod tests {
     fn drifted_policy_gets_a_new_default_version() {
         let d = default_desired();
         let mut o = compliant(&d);
-        let drifted = r#"{"Version":"1","Statement":[{"Action":"ram:GetDefaultDomain","Resource":"*","Effect":"Allow"}]}"#;
+        let drifted =
+            r#"{"Version":"1","Statement":[{"Action":"ram:GetDefaultDomain","Resource":"*","Effect":"Allow"}]}"#;
         with_versions(&mut o, vec![version(1, true, drifted)]);
         let p = plan(&d, &o);
         assert_eq!(names(&p, 0), vec!["CreatePolicyVersion PaiDlcOAuthPolicy"]);
@@ -868,7 +885,11 @@ pub(crate) mod tests {
         let drifted = r#"{"Version":"1","Statement":[]}"#;
         with_versions(&mut o, (1..=4).map(|n| version(n, n == 4, drifted)).collect());
         let p = plan(&d, &o);
-        assert!(!p.items.iter().any(|i| matches!(i.action, Action::DeletePolicyVersion { .. })));
+        assert!(
+            !p.items
+                .iter()
+                .any(|i| matches!(i.action, Action::DeletePolicyVersion { .. }))
+        );
     }
 
     #[test]
@@ -876,9 +897,15 @@ pub(crate) mod tests {
         let d = default_desired();
         let mut o = compliant(&d);
         let drifted = r#"{"Version":"1","Statement":[]}"#;
-        with_versions(&mut o, vec![version(1, false, OAUTH_POLICY_DOCUMENT), version(2, true, drifted)]);
+        with_versions(
+            &mut o,
+            vec![version(1, false, OAUTH_POLICY_DOCUMENT), version(2, true, drifted)],
+        );
         assert!(!plan(&d, &o).is_compliant(true));
-        with_versions(&mut o, vec![version(1, false, drifted), version(2, true, OAUTH_POLICY_DOCUMENT)]);
+        with_versions(
+            &mut o,
+            vec![version(1, false, drifted), version(2, true, OAUTH_POLICY_DOCUMENT)],
+        );
         assert!(plan(&d, &o).is_compliant(true));
     }
 
@@ -899,11 +926,15 @@ pub(crate) mod tests {
     fn existing_role_with_missing_custom_policy_attaches_after_create_only() {
         let d = default_desired();
         let mut o = compliant(&d);
-        o.custom_policies.insert(OAUTH_POLICY.into(), obs(None, "ListPolicyVersions"));
+        o.custom_policies
+            .insert(OAUTH_POLICY.into(), obs(None, "ListPolicyVersions"));
         o.role_policies.value.retain(|p| p.name != OAUTH_POLICY);
         let p = plan(&d, &o);
         assert_eq!(names(&p, 0), vec!["CreatePolicy PaiDlcOAuthPolicy"]);
-        assert_eq!(names(&p, 1), vec!["AttachPolicyToRole AliyunPAIDLCDefaultRole/PaiDlcOAuthPolicy"]);
+        assert_eq!(
+            names(&p, 1),
+            vec!["AttachPolicyToRole AliyunPAIDLCDefaultRole/PaiDlcOAuthPolicy"]
+        );
     }
 
     #[test]
@@ -1030,7 +1061,11 @@ pub(crate) mod tests {
             ROLE_NAME,
             None
         ));
-        assert!(!is_role_principal("AliyunPAIDLCDefaultRoleX@role.123.onaliyunservice.com", ROLE_NAME, None));
+        assert!(!is_role_principal(
+            "AliyunPAIDLCDefaultRoleX@role.123.onaliyunservice.com",
+            ROLE_NAME,
+            None
+        ));
         assert!(is_role_principal(
             "aliyunpaidlcdefaultrole@role.alias.onaliyunservice.com",
             ROLE_NAME,
@@ -1091,7 +1126,12 @@ pub(crate) mod tests {
     fn existing_member_gets_only_missing_roles() {
         let d = with_users(true);
         let mut o = compliant(&d);
-        if let Some(Some(m)) = o.users.get_mut("bob").and_then(|u| u.membership.as_mut()).map(|m| m.value.as_mut()) {
+        if let Some(Some(m)) = o
+            .users
+            .get_mut("bob")
+            .and_then(|u| u.membership.as_mut())
+            .map(|m| m.value.as_mut())
+        {
             m.roles = vec!["PAI.AlgoDeveloper".into()];
         }
         let p = plan(&d, &o);
@@ -1127,7 +1167,11 @@ pub(crate) mod tests {
     fn users_without_workspace_get_no_membership_items() {
         let d = with_users(false);
         let p = plan(&d, &fresh(&d));
-        assert!(!p.items.iter().any(|i| matches!(i.action, Action::CreateMember { .. } | Action::AddMemberRole { .. })));
+        assert!(
+            !p.items
+                .iter()
+                .any(|i| matches!(i.action, Action::CreateMember { .. } | Action::AddMemberRole { .. }))
+        );
     }
 
     #[test]

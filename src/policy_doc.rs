@@ -34,8 +34,7 @@ pub struct NormalizedPolicy {
 /// # Errors
 /// The document is not JSON, or not an object.
 pub fn normalize(document: &str) -> Result<NormalizedPolicy, PolicyDocError> {
-    let value: Value =
-        serde_json::from_str(document).map_err(|e| PolicyDocError(format!("not JSON: {e}")))?;
+    let value: Value = serde_json::from_str(document).map_err(|e| PolicyDocError(format!("not JSON: {e}")))?;
     let object = value
         .as_object()
         .ok_or_else(|| PolicyDocError("not a JSON object".into()))?;
@@ -98,9 +97,9 @@ fn normalize_statement(statement: &Value) -> Value {
                         .iter()
                         .map(|(op, keys)| {
                             let keys = match keys {
-                                Value::Object(keys) => Value::Object(
-                                    keys.iter().map(|(k, v)| (k.clone(), string_set(v, false))).collect(),
-                                ),
+                                Value::Object(keys) => {
+                                    Value::Object(keys.iter().map(|(k, v)| (k.clone(), string_set(v, false))).collect())
+                                }
                                 other => other.clone(),
                             };
                             (op.clone(), keys)
@@ -289,7 +288,11 @@ pub fn add_trusted_service(document: &str, service: &str) -> Result<String, Poli
         None => {
             object.insert("Statement".into(), Value::Array(vec![statement]));
         }
-        Some(_) => return Err(PolicyDocError("trust policy Statement is neither a list nor an object".into())),
+        Some(_) => {
+            return Err(PolicyDocError(
+                "trust policy Statement is neither a list nor an object".into(),
+            ));
+        }
     }
     object.entry("Version").or_insert_with(|| Value::String("1".into()));
     Ok(value.to_string())
@@ -304,10 +307,7 @@ fn object_arn(bucket: &str) -> String {
 }
 
 fn bucket_statement(buckets: &BTreeSet<String>) -> Value {
-    let resources: Vec<String> = buckets
-        .iter()
-        .flat_map(|b| [bucket_arn(b), object_arn(b)])
-        .collect();
+    let resources: Vec<String> = buckets.iter().flat_map(|b| [bucket_arn(b), object_arn(b)]).collect();
     json!({"Action": ["oss:*"], "Effect": "Allow", "Resource": resources})
 }
 
@@ -336,7 +336,9 @@ pub fn extend_bucket_policy(existing: &str, buckets: &BTreeSet<String>) -> Strin
             effect_is(s, "Allow")
                 && !s.contains_key("Condition")
                 && values_of(s.get("Action")) == ["oss:*"]
-                && values_of(s.get("Resource")).iter().all(|r| r.starts_with("acs:oss:*:*:"))
+                && values_of(s.get("Resource"))
+                    .iter()
+                    .all(|r| r.starts_with("acs:oss:*:*:"))
         })
     });
     match ours {
@@ -424,7 +426,8 @@ mod tests {
 
     #[test]
     fn string_and_one_element_array_are_equal() {
-        let a = r#"{"Version":"1","Statement":[{"Action":"oss:GetObject","Resource":"acs:oss:*:*:b/*","Effect":"Allow"}]}"#;
+        let a =
+            r#"{"Version":"1","Statement":[{"Action":"oss:GetObject","Resource":"acs:oss:*:*:b/*","Effect":"Allow"}]}"#;
         let b = r#"{"Version":"1","Statement":[{"Action":["oss:GetObject"],"Resource":["acs:oss:*:*:b/*"],"Effect":"Allow"}]}"#;
         assert!(semantically_equal(a, b));
     }
@@ -580,7 +583,10 @@ mod tests {
         assert!(trusts_service(&updated, PAI));
         let before = normalize(original)?;
         let after = normalize(&updated)?;
-        assert!(before.statements.is_subset(&after.statements), "every old statement is still there");
+        assert!(
+            before.statements.is_subset(&after.statements),
+            "every old statement is still there"
+        );
         assert_eq!(after.statements.len(), before.statements.len() + 1);
         assert_eq!(after.version.as_deref(), Some("1"));
         Ok(())
@@ -612,7 +618,12 @@ mod tests {
         assert_eq!(v["Statement"][0]["Action"], json!(["oss:*"]));
         assert_eq!(
             v["Statement"][0]["Resource"],
-            json!(["acs:oss:*:*:alpha", "acs:oss:*:*:alpha/*", "acs:oss:*:*:beta", "acs:oss:*:*:beta/*"])
+            json!([
+                "acs:oss:*:*:alpha",
+                "acs:oss:*:*:alpha/*",
+                "acs:oss:*:*:beta",
+                "acs:oss:*:*:beta/*"
+            ])
         );
         assert_eq!(granted_buckets(&doc), set(&["alpha", "beta"]));
         Ok(())
@@ -623,7 +634,11 @@ mod tests {
         let ours = bucket_policy_document(&set(&["alpha"]));
         let extended = extend_bucket_policy(&ours, &set(&["beta"]));
         assert_eq!(granted_buckets(&extended), set(&["alpha", "beta"]));
-        assert_eq!(normalize(&extended)?.statements.len(), 1, "merged into dlcauth's statement");
+        assert_eq!(
+            normalize(&extended)?.statements.len(),
+            1,
+            "merged into dlcauth's statement"
+        );
 
         let custom = r#"{"Version":"1","Statement":[{"Action":"oss:GetObject","Effect":"Allow","Resource":"acs:oss:*:*:logs/*"}]}"#;
         let extended = extend_bucket_policy(custom, &set(&["beta"]));
@@ -632,14 +647,22 @@ mod tests {
         assert!(before.statements.is_subset(&after.statements));
         assert!(covers_buckets(&extended, &set(&["beta"])));
 
-        assert_eq!(extend_bucket_policy(&ours, &set(&["alpha"])), ours, "nothing missing, nothing changed");
-        assert_eq!(granted_buckets(&extend_bucket_policy("garbage", &set(&["beta"]))), set(&["beta"]));
+        assert_eq!(
+            extend_bucket_policy(&ours, &set(&["alpha"])),
+            ours,
+            "nothing missing, nothing changed"
+        );
+        assert_eq!(
+            granted_buckets(&extend_bucket_policy("garbage", &set(&["beta"]))),
+            set(&["beta"])
+        );
         Ok(())
     }
 
     #[test]
     fn bucket_coverage_needs_bucket_and_object_resources() {
-        let only_objects = r#"{"Version":"1","Statement":[{"Action":"oss:*","Effect":"Allow","Resource":"acs:oss:*:*:alpha/*"}]}"#;
+        let only_objects =
+            r#"{"Version":"1","Statement":[{"Action":"oss:*","Effect":"Allow","Resource":"acs:oss:*:*:alpha/*"}]}"#;
         assert!(!covers_buckets(only_objects, &set(&["alpha"])));
         let read_only = r#"{"Version":"1","Statement":[{"Action":"oss:GetObject","Effect":"Allow",
             "Resource":["acs:oss:*:*:alpha","acs:oss:*:*:alpha/*"]}]}"#;

@@ -328,8 +328,16 @@ impl GrantReport {
                         s.action.clone(),
                         s.target.clone(),
                         s.outcome.as_str().to_owned(),
-                        if s.attempts == 0 { "-".into() } else { s.attempts.to_string() },
-                        if s.attempts == 0 { "-".into() } else { format!("{} ms", s.duration_ms) },
+                        if s.attempts == 0 {
+                            "-".into()
+                        } else {
+                            s.attempts.to_string()
+                        },
+                        if s.attempts == 0 {
+                            "-".into()
+                        } else {
+                            format!("{} ms", s.duration_ms)
+                        },
                     ]
                 })
                 .collect();
@@ -372,7 +380,12 @@ impl GrantReport {
             );
         }
         for p in &v.policies {
-            let _ = writeln!(out, "  [{}] {}", mark(p.attached && p.document.as_ref().is_none_or(|d| d.current)), policy_line(p));
+            let _ = writeln!(
+                out,
+                "  [{}] {}",
+                mark(p.attached && p.document.as_ref().is_none_or(|d| d.current)),
+                policy_line(p)
+            );
         }
         for user in &v.users {
             let _ = writeln!(out, "  user {}:", user.name);
@@ -399,6 +412,9 @@ impl GrantReport {
             self.duration_ms,
             self.request_id
         );
+        if let Some(hint) = hint(self) {
+            let _ = writeln!(out, "{hint}");
+        }
         out
     }
 }
@@ -416,7 +432,25 @@ fn headline(status: Status) -> &'static str {
 }
 
 fn mark(ok: bool) -> &'static str {
-    if ok { "ok" } else { "  " }
+    if ok { "ok" } else { "no" }
+}
+
+/// What a newcomer should do next, if anything.
+fn hint(report: &GrantReport) -> Option<&'static str> {
+    let denied = report
+        .steps
+        .iter()
+        .any(|s| s.error.as_ref().is_some_and(|e| e.code == "NoPermission"));
+    match report.status {
+        Status::Planned | Status::Noncompliant => {
+            Some("next: run `dlcauth grant` with the same options to make these changes")
+        }
+        Status::Failed | Status::Partial if denied => Some(
+            "hint: NoPermission means the credentials (or the role in DLCAUTH_ROLE_ARN) lack a RAM permission; policies/operator-policy.json lists what dlcauth needs",
+        ),
+        Status::Failed | Status::Partial => Some("hint: dlcauth is idempotent: fix the cause above and run it again"),
+        _ => None,
+    }
 }
 
 fn evidence_note(evidence: Option<Evidence>) -> &'static str {
@@ -572,12 +606,38 @@ mod tests {
         assert!(text.contains("created"), "{text}");
         assert!(text.contains("NoPermission: You are not authorized"), "{text}");
         assert!(text.contains("verification: incomplete"), "{text}");
-        assert!(text.contains("[ok] System policy AliyunPAIDLCDefaultRolePolicy attached (written now)"), "{text}");
+        assert!(
+            text.contains("[ok] System policy AliyunPAIDLCDefaultRolePolicy attached (written now)"),
+            "{text}"
+        );
         assert!(text.contains("status: granted in 212 ms"), "{text}");
+        assert!(
+            text.contains("[no] trust policy") || text.contains("[ok] trust policy"),
+            "{text}"
+        );
         // Columns line up: every step row starts the ACTION column at the same offset.
-        let header_col = text.lines().find(|l| l.contains("ACTION")).and_then(|l| l.find("ACTION"));
-        let row_col = text.lines().find(|l| l.contains("CreateRole")).and_then(|l| l.find("CreateRole"));
+        let header_col = text
+            .lines()
+            .find(|l| l.contains("ACTION"))
+            .and_then(|l| l.find("ACTION"));
+        let row_col = text
+            .lines()
+            .find(|l| l.contains("CreateRole"))
+            .and_then(|l| l.find("CreateRole"));
         assert_eq!(header_col, row_col);
+    }
+
+    #[test]
+    fn text_ends_with_a_hint_when_something_is_left_to_do() {
+        let mut report = sample();
+        report.status = Status::Partial;
+        assert!(report.to_text().contains("policies/operator-policy.json"));
+        report.steps.clear();
+        assert!(report.to_text().contains("fix the cause above and run it again"));
+        report.status = Status::Planned;
+        assert!(report.to_text().trim_end().ends_with("to make these changes"));
+        report.status = Status::Granted;
+        assert!(report.to_text().trim_end().ends_with(")"));
     }
 
     #[test]

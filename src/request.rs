@@ -137,7 +137,10 @@ impl GrantRequest {
                 if !seen.insert(user.name.to_ascii_lowercase()) {
                     return Err(RequestError::new(
                         format!("users[{i}].name"),
-                        format!("user {:?} is listed twice; merge its policies and roles into one entry", user.name),
+                        format!(
+                            "user {:?} is listed twice; merge its policies and roles into one entry",
+                            user.name
+                        ),
                     ));
                 }
             }
@@ -222,10 +225,7 @@ fn validate_account_id(id: &str, warnings: &mut Vec<Warning>) -> Result<(), Requ
 }
 
 fn validate_workspace_id(id: &str) -> Result<(), RequestError> {
-    if id.is_empty()
-        || id.len() > 64
-        || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(RequestError::new(
             "workspaceId",
             format!("{id:?} is not a PAI workspace ID (e.g. 81231: letters, digits, '-', '_', at most 64)"),

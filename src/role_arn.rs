@@ -105,7 +105,10 @@ mod tests {
     #[test]
     fn templates_resolve_per_account() -> Result<(), RoleArnError> {
         let t = RoleArnTemplate::parse("acs:ram::{accountId}:role/dlcauth-granter")?;
-        assert_eq!(t.resolve("1234567890123456"), "acs:ram::1234567890123456:role/dlcauth-granter");
+        assert_eq!(
+            t.resolve("1234567890123456"),
+            "acs:ram::1234567890123456:role/dlcauth-granter"
+        );
         assert_eq!(t.to_string(), "acs:ram::{accountId}:role/dlcauth-granter");
         assert!(!t.is_fixed_elsewhere("1"));
         let fixed = RoleArnTemplate::parse("acs:ram::111:role/Granter")?;

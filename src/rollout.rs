@@ -160,7 +160,10 @@ pub async fn run(
     mut on_report: impl FnMut(&GrantReport),
 ) -> RolloutSummary {
     let period = Duration::from_secs_f64(1.0 / options.max_rate.clamp(0.01, 10_000.0));
-    let pacer = tokio::sync::Mutex::new(tokio::time::interval(period));
+    let mut interval = tokio::time::interval(period);
+    // After a pause (all slots busy), keep the spacing instead of bursting the missed ticks.
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let pacer = tokio::sync::Mutex::new(interval);
     let mut summary = RolloutSummary::default();
     let mut reports = futures_util::stream::iter(accounts.iter().enumerate())
         .map(|(i, account)| {
@@ -216,11 +219,17 @@ mod tests {
             e.as_deref(),
             Some("line 2: \"abc\" is not an account ID (digits only, e.g. 1234567890123456)")
         );
-        let e = parse_accounts(r#"["1", {"id": 2}]"#).err().map(|e| e.to_string()).unwrap_or_default();
+        let e = parse_accounts(r#"["1", {"id": 2}]"#)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.starts_with("element 1:"), "{e}");
         let e = parse_accounts("[1,").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("JSON array"), "{e}");
-        let e = parse_accounts("\n# nothing\n").err().map(|e| e.to_string()).unwrap_or_default();
+        let e = parse_accounts("\n# nothing\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("no account IDs"), "{e}");
     }
 

@@ -167,7 +167,9 @@ fn find(plan: &Plan, pred: impl Fn(&Action) -> bool) -> Option<usize> {
 pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult>]) -> Verification {
     let ev = |i: Option<usize>| i.and_then(|i| evidence(plan, results, i));
 
-    let trust_evidence = ev(find(plan, |a| matches!(a, Action::CreateRole { .. } | Action::UpdateRole { .. })));
+    let trust_evidence = ev(find(plan, |a| {
+        matches!(a, Action::CreateRole { .. } | Action::UpdateRole { .. })
+    }));
     let trust = TrustCheck {
         service: desired.trust_service.clone(),
         trusted: trust_evidence.is_some(),
@@ -177,8 +179,16 @@ pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult
     let document_check = |name: &str| -> Option<DocumentCheck> {
         desired.custom_policy(name)?;
         // The version item, if any, decides; else the create item.
-        let index = find(plan, |a| matches!(a, Action::CreatePolicyVersion { policy, .. } if policy == name))
-            .or_else(|| find(plan, |a| matches!(a, Action::CreatePolicy { policy, .. } if policy == name)));
+        let index = find(
+            plan,
+            |a| matches!(a, Action::CreatePolicyVersion { policy, .. } if policy == name),
+        )
+        .or_else(|| {
+            find(
+                plan,
+                |a| matches!(a, Action::CreatePolicy { policy, .. } if policy == name),
+            )
+        });
         let evidence = ev(index);
         Some(DocumentCheck {
             current: evidence.is_some(),
@@ -195,9 +205,9 @@ pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult
                 _ => false,
             });
             let evidence = ev(index);
-            let at_account_scope = index
-                .and_then(|i| plan.items.get(i))
-                .is_some_and(|item| matches!(&item.state, ItemState::Satisfied(read) if read.action == "ListPoliciesForRole"));
+            let at_account_scope = index.and_then(|i| plan.items.get(i)).is_some_and(
+                |item| matches!(&item.state, ItemState::Satisfied(read) if read.action == "ListPoliciesForRole"),
+            );
             PolicyCheck {
                 policy_type: policy.policy_type,
                 name: policy.name.clone(),
@@ -348,7 +358,11 @@ mod tests {
         assert!(v.complete);
         assert!(v.policies.iter().all(|p| p.evidence == Some(Evidence::Write)));
         assert_eq!(v.trust.as_ref().and_then(|t| t.evidence), Some(Evidence::Write));
-        let oauth = v.policies.iter().find(|p| p.name == OAUTH_POLICY).and_then(|p| p.document.clone());
+        let oauth = v
+            .policies
+            .iter()
+            .find(|p| p.name == OAUTH_POLICY)
+            .and_then(|p| p.document.clone());
         assert_eq!(
             oauth,
             Some(DocumentCheck {
@@ -375,7 +389,11 @@ mod tests {
         assert!(v.complete);
         assert!(v.policies.iter().all(|p| p.evidence == Some(Evidence::Read)));
         let steps = steps(&p, &results, Mode::Grant);
-        assert!(steps.iter().all(|s| s.outcome == Outcome::Unchanged && s.wave.is_none()));
+        assert!(
+            steps
+                .iter()
+                .all(|s| s.outcome == Outcome::Unchanged && s.wave.is_none())
+        );
         assert_eq!(steps[0].request_id.as_deref(), Some("req-GetRole"));
         assert_eq!(steps[2].request_id.as_deref(), Some("req-ListPoliciesForRole"));
     }
@@ -422,10 +440,9 @@ mod tests {
         assert_eq!(steps[0].error.as_ref().map(|e| e.code.as_str()), Some("NoPermission"));
         assert_eq!(steps[2].outcome, Outcome::Skipped);
         assert!(
-            steps[2]
-                .error
-                .as_ref()
-                .is_some_and(|e| e.code == "DependencyFailed" && e.message.contains("CreateRole AliyunPAIDLCDefaultRole"))
+            steps[2].error.as_ref().is_some_and(
+                |e| e.code == "DependencyFailed" && e.message.contains("CreateRole AliyunPAIDLCDefaultRole")
+            )
         );
     }
 
@@ -507,7 +524,12 @@ mod tests {
         }]);
         let d = Desired::from_request(&r);
         let mut o = compliant(&d);
-        if let Some(Some(m)) = o.users.get_mut("alice").and_then(|u| u.membership.as_mut()).map(|m| m.value.as_mut()) {
+        if let Some(Some(m)) = o
+            .users
+            .get_mut("alice")
+            .and_then(|u| u.membership.as_mut())
+            .map(|m| m.value.as_mut())
+        {
             m.roles = vec!["PAI.AlgoDeveloper".into()];
         }
         let p = plan(&d, &o);

@@ -59,10 +59,16 @@ mod tests {
     #[test]
     fn a_grant_shape_assume_reads_creates_attaches() {
         let log = [
-            s(1, 2),                        // AssumeRole
-            s(3, 7), s(4, 8), s(5, 9), s(6, 10), // reads
-            s(11, 13), s(12, 14),           // creates
-            s(15, 18), s(16, 19), s(17, 20), // attaches
+            s(1, 2), // AssumeRole
+            s(3, 7),
+            s(4, 8),
+            s(5, 9),
+            s(6, 10), // reads
+            s(11, 13),
+            s(12, 14), // creates
+            s(15, 18),
+            s(16, 19),
+            s(17, 20), // attaches
         ];
         assert_eq!(dependent_waves(&log), 4);
     }

@@ -66,6 +66,7 @@ fn init_tracing(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_env_filter(filter)
         .init();
@@ -103,8 +104,7 @@ async fn engine(common: &Common, env: &Env, accounts: &[String]) -> Result<Engin
     };
     let mut config = EngineConfig::from_env(&env).map_err(|e| UsageError(e.to_string()))?;
     if let Some(arn) = &common.role_arn {
-        config.role_arn =
-            Some(RoleArnTemplate::parse(arn).map_err(|e| UsageError(format!("--role-arn: {e}")))?);
+        config.role_arn = Some(RoleArnTemplate::parse(arn).map_err(|e| UsageError(format!("--role-arn: {e}")))?);
     }
     if let Some(template) = &config.role_arn
         && let Some(other) = accounts.iter().find(|a| template.is_fixed_elsewhere(a))

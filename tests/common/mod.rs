@@ -45,7 +45,9 @@ pub async fn start(seed: Seed) -> Emulator {
 }
 
 pub async fn start_with(options: Options) -> Emulator {
-    acs_emulator::start_on_loopback(options).await.expect("the emulator starts")
+    acs_emulator::start_on_loopback(options)
+        .await
+        .expect("the emulator starts")
 }
 
 /// Fast retries (the emulator answers in microseconds) and short timeouts.
@@ -227,7 +229,12 @@ pub fn rg_attachments(state: &Value) -> BTreeSet<(String, String, String, String
             list.iter()
                 .map(|a| {
                     let s = |k: &str| a[k].as_str().unwrap_or_default().to_owned();
-                    (s("resourceGroupId"), s("principalName"), s("policyType"), s("policyName"))
+                    (
+                        s("resourceGroupId"),
+                        s("principalName"),
+                        s("policyType"),
+                        s("policyName"),
+                    )
                 })
                 .collect()
         })

@@ -143,7 +143,14 @@ async fn at_five_versions_the_oldest_non_default_is_deleted_first() {
     }
     let seeded_versions = versions(&emulator.state_json(), "PaiDlcOAuthPolicy");
     assert_eq!(seeded_versions.len(), 5);
-    assert_eq!(seeded_versions.iter().filter(|(_, d)| *d).map(|(v, _)| v.as_str()).collect::<Vec<_>>(), vec!["v3"]);
+    assert_eq!(
+        seeded_versions
+            .iter()
+            .filter(|(_, d)| *d)
+            .map(|(v, _)| v.as_str())
+            .collect::<Vec<_>>(),
+        vec!["v3"]
+    );
 
     let (report, writes) = grant(&emulator).await;
     assert_eq!(report.status, Status::Granted, "{}", report.to_text());
@@ -154,9 +161,16 @@ async fn at_five_versions_the_oldest_non_default_is_deleted_first() {
             ("CreatePolicyVersion".into(), Outcome::Updated)
         ]
     );
-    let deleted = report.steps.iter().find(|s| s.action == "DeletePolicyVersion").map(|s| s.target.clone());
+    let deleted = report
+        .steps
+        .iter()
+        .find(|s| s.action == "DeletePolicyVersion")
+        .map(|s| s.target.clone());
     assert_eq!(deleted.as_deref(), Some("PaiDlcOAuthPolicy/v1"));
-    assert_eq!(writes, vec!["DeletePolicyVersion".to_owned(), "CreatePolicyVersion".to_owned()]);
+    assert_eq!(
+        writes,
+        vec!["DeletePolicyVersion".to_owned(), "CreatePolicyVersion".to_owned()]
+    );
     let state = emulator.state_json();
     let mut after = versions(&state, "PaiDlcOAuthPolicy");
     after.sort();
@@ -185,7 +199,10 @@ async fn a_detached_policy_is_reattached_and_nothing_else_is_written() {
     assert_eq!(changed(&report), vec![("AttachPolicyToRole".into(), Outcome::Attached)]);
     assert_eq!(writes, vec!["AttachPolicyToRole".to_owned()]);
     let state = emulator.state_json();
-    assert_eq!(attached(role(&state, ROLE).expect("role")), the_three(("System", "AliyunOSSFullAccess")));
+    assert_eq!(
+        attached(role(&state, ROLE).expect("role")),
+        the_three(("System", "AliyunOSSFullAccess"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -69,7 +69,11 @@ async fn second_run_is_compliant_with_zero_writes() {
     assert!(second.steps.iter().all(|s| s.outcome == Outcome::Unchanged));
     let calls = calls_since(&emulator, before);
     assert!(!calls.is_empty());
-    assert_eq!(write_actions(&calls), Vec::<String>::new(), "a compliant account is not written to");
+    assert_eq!(
+        write_actions(&calls),
+        Vec::<String>::new(),
+        "a compliant account is not written to"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,9 +93,21 @@ async fn dry_run_plans_every_step_and_writes_nothing() {
         vec![
             ("CreateRole", "AliyunPAIDLCDefaultRole", Some(1)),
             ("CreatePolicy", "PaiDlcOAuthPolicy", Some(1)),
-            ("AttachPolicyToRole", "AliyunPAIDLCDefaultRole/AliyunPAIDLCDefaultRolePolicy", Some(2)),
-            ("AttachPolicyToRole", "AliyunPAIDLCDefaultRole/AliyunOSSFullAccess", Some(2)),
-            ("AttachPolicyToRole", "AliyunPAIDLCDefaultRole/PaiDlcOAuthPolicy", Some(2)),
+            (
+                "AttachPolicyToRole",
+                "AliyunPAIDLCDefaultRole/AliyunPAIDLCDefaultRolePolicy",
+                Some(2)
+            ),
+            (
+                "AttachPolicyToRole",
+                "AliyunPAIDLCDefaultRole/AliyunOSSFullAccess",
+                Some(2)
+            ),
+            (
+                "AttachPolicyToRole",
+                "AliyunPAIDLCDefaultRole/PaiDlcOAuthPolicy",
+                Some(2)
+            ),
         ]
     );
     assert!(report.steps.iter().all(|s| s.outcome == Outcome::Planned));
@@ -111,7 +127,10 @@ async fn check_is_noncompliant_before_and_compliant_after_a_grant() {
     assert!(before.steps.iter().all(|s| s.outcome == Outcome::Planned));
     assert_eq!(write_actions(&emulator.calls()), Vec::<String>::new());
 
-    assert_eq!(engine.grant(&request, Trigger::Cli, "grant").await.status, Status::Granted);
+    assert_eq!(
+        engine.grant(&request, Trigger::Cli, "grant").await.status,
+        Status::Granted
+    );
     let after = engine.run(&request, Mode::Check, Trigger::Cli, "check-2").await;
     assert_eq!(after.status, Status::Compliant);
     assert!(after.verification.complete);
@@ -142,7 +161,11 @@ pub fn full_request() -> GrantRequest {
 /// The demo seed with bob already a member (so the full request needs AddMemberRole too).
 pub fn full_seed() -> acs_emulator::Seed {
     let mut seed = seed();
-    if let Some(ws) = seed.workspaces.iter_mut().find(|w| w.workspace_id == acs_emulator::DEMO_WORKSPACE_ID) {
+    if let Some(ws) = seed
+        .workspaces
+        .iter_mut()
+        .find(|w| w.workspace_id == acs_emulator::DEMO_WORKSPACE_ID)
+    {
         ws.members.push(acs_emulator::SeedMember {
             user: "bob".into(),
             roles: vec!["PAI.AlgoDeveloper".into()],
@@ -169,7 +192,10 @@ async fn every_option_is_granted_then_compliant() {
         .map(|(_, _, t, n)| (t, n))
         .collect();
     assert_eq!(rg_attached, the_three(("Custom", "PaiDlcOssBucketsPolicy")));
-    assert!(attached(role(&state, ROLE).expect("role")).is_empty(), "nothing account-wide");
+    assert!(
+        attached(role(&state, ROLE).expect("role")).is_empty(),
+        "nothing account-wide"
+    );
     let buckets = default_document(&state, "PaiDlcOssBucketsPolicy").expect("bucket policy");
     assert_eq!(
         dlcauth::policy_doc::granted_buckets(&buckets),
@@ -187,7 +213,10 @@ async fn every_option_is_granted_then_compliant() {
         vec![("System".to_owned(), "AliyunNASFullAccess".to_owned())]
     );
     let ws = acs_emulator::DEMO_WORKSPACE_ID;
-    assert_eq!(member_roles(&state, ws, "alice"), Some(vec!["PAI.AlgoDeveloper".to_owned()]));
+    assert_eq!(
+        member_roles(&state, ws, "alice"),
+        Some(vec!["PAI.AlgoDeveloper".to_owned()])
+    );
     assert_eq!(
         member_roles(&state, ws, "bob"),
         Some(vec!["PAI.AlgoDeveloper".to_owned(), "PAI.WorkspaceAdmin".to_owned()])

@@ -1,5 +1,7 @@
 //! The grant engine against the real emulator over real HTTP (loopback): fresh accounts, drift,
 //! concurrency, faults, the operator policy, and the latency budget in dependent waves.
+// Test code: a broken fixture must fail the test loudly (house rule: expect is fine in tests).
+#![allow(clippy::expect_used)]
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -10,3 +12,5 @@ mod faults;
 mod fresh;
 mod latency;
 mod operator_policy;
+mod rollout;
+mod settle;

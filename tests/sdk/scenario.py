@@ -6,10 +6,16 @@ Runs the same scenario twice against one emulator: with the SDK's default signin
 HMAC-SHA1 for AIWorkspace). Every response is parsed into the SDK's own models; every expected
 error is checked by its code and HTTP status. Exits 0 only when every step passed.
 
-Usage: scenario.py --endpoint 127.0.0.1:PORT [--access-key-id … --access-key-secret …]
+Usage:
+    acs-emulator --listen 127.0.0.1:8080 --seed tests/sdk/seed.json &
+    scenario.py --endpoint 127.0.0.1:8080
+
+The defaults match tests/sdk/seed.json: the demo operator's key assumes the role `sdk-scenario`
+(AdministratorAccess), so the scenario tests the wire format rather than a particular policy.
 Every option also reads an environment variable (ACS_EMULATOR_ENDPOINT, DEMO_ACCESS_KEY_ID,
-DEMO_ACCESS_KEY_SECRET, DEMO_NOPERM_ACCESS_KEY_ID, DEMO_NOPERM_ACCESS_KEY_SECRET, DEMO_ROLE_ARN,
-DEMO_WORKSPACE_ID); the defaults are the emulator's documented demo seed.
+DEMO_ACCESS_KEY_SECRET, DEMO_NOPERM_ACCESS_KEY_ID, DEMO_NOPERM_ACCESS_KEY_SECRET,
+SCENARIO_ROLE_ARN, DEMO_WORKSPACE_ID, DEMO_RESOURCE_GROUP_ID). Set SCENARIO_TRACEBACK=1 to print
+tracebacks of failed steps.
 """
 
 import argparse
@@ -62,7 +68,7 @@ def options():
     parser.add_argument(
         "--noperm-access-key-secret", default=env("DEMO_NOPERM_ACCESS_KEY_SECRET", "DemoNoPermSecret00000000000001")
     )
-    parser.add_argument("--role-arn", default=env("DEMO_ROLE_ARN", "acs:ram::1234567890123456:role/dlcauth-granter"))
+    parser.add_argument("--role-arn", default=env("SCENARIO_ROLE_ARN", "acs:ram::1234567890123456:role/sdk-scenario"))
     parser.add_argument("--workspace-id", default=env("DEMO_WORKSPACE_ID", "81231"))
     parser.add_argument("--resource-group-id", default=env("DEMO_RESOURCE_GROUP_ID", "rg-acfmdlcauthdemo01"))
     parser.add_argument("--modes", default="v3,v2", help="comma list of v3 (ACS3-HMAC-SHA256) and v2 (HMAC-SHA1)")

@@ -212,7 +212,7 @@ fn description_param<'p>(params: &'p Params, param: &str) -> Result<Option<&'p s
     Ok(value)
 }
 
-fn policy_document_param<'p>(params: &'p Params) -> Result<(&'p str, PolicyDocument), ApiError> {
+fn policy_document_param(params: &Params) -> Result<(&str, PolicyDocument), ApiError> {
     let text = params.required("PolicyDocument")?;
     if text.chars().count() > 6144 {
         return Err(ApiError::invalid(
@@ -249,7 +249,9 @@ fn max_session_duration(params: &Params, param: &str) -> Result<Option<u32>, Api
 
 fn version_id_param(params: &Params) -> Result<&str, ApiError> {
     let id = params.required("VersionId")?;
-    let well_formed = id.strip_prefix('v').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let well_formed = id
+        .strip_prefix('v')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
     if !well_formed {
         return Err(ApiError::invalid(
             "InvalidParameter.VersionId.Format",
@@ -285,9 +287,7 @@ fn assume_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
     let external_id = p.optional("ExternalId");
     if let Some(id) = external_id {
         let ok = (2..=1224).contains(&id.chars().count())
-            && id
-                .chars()
-                .all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c));
+            && id.chars().all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c));
         if !ok {
             return Err(ApiError::invalid(
                 "InvalidParameter.ExternalId",
@@ -314,7 +314,11 @@ fn assume_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
         )),
     };
     if call.identity.kind == IdentityKind::Account {
-        return Err(ApiError::new(403, "NoPermission", "Roles may not be assumed by root accounts."));
+        return Err(ApiError::new(
+            403,
+            "NoPermission",
+            "Roles may not be assumed by root accounts.",
+        ));
     }
     authorize(state, call, &[state.role_resource(role_name)])?;
     let role = state
@@ -495,10 +499,16 @@ fn create_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
     let max = max_session_duration(p, "MaxSessionDuration")?;
     let console = p.bool("AllowConsoleLogin")?;
     if state.roles.contains_key(&name.to_lowercase()) {
-        return Err(ApiError::conflict("EntityAlreadyExists.Role", "The role does already EXIST."));
+        return Err(ApiError::conflict(
+            "EntityAlreadyExists.Role",
+            "The role does already EXIST.",
+        ));
     }
     if state.roles.len() >= 1000 {
-        return Err(ApiError::conflict("LimitExceeded.Role", "The count of roles beyond the current limits."));
+        return Err(ApiError::conflict(
+            "LimitExceeded.Role",
+            "The count of roles beyond the current limits.",
+        ));
     }
     let date = ram_date(call.now);
     let role = Role {
@@ -622,10 +632,16 @@ fn create_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError
     let (text, parsed) = policy_document_param(call.params)?;
     let description = description_param(call.params, "Description")?.unwrap_or_default();
     if state.policies.contains_key(&name.to_lowercase()) {
-        return Err(ApiError::conflict("EntityAlreadyExists.Policy", "The policy does already EXIST."));
+        return Err(ApiError::conflict(
+            "EntityAlreadyExists.Policy",
+            "The policy does already EXIST.",
+        ));
     }
     if state.policies.len() >= 1500 {
-        return Err(ApiError::conflict("LimitExceeded.Policy", "The count of policy beyond the current limits."));
+        return Err(ApiError::conflict(
+            "LimitExceeded.Policy",
+            "The count of policy beyond the current limits.",
+        ));
     }
     let date = ram_date(call.now);
     state.policies.insert(
@@ -720,7 +736,10 @@ fn create_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, 
         Some(_) => return Err(invalid_value("RotateStrategy")),
     };
     let date = ram_date(call.now);
-    let policy = state.policies.get_mut(&name.to_lowercase()).ok_or_else(policy_not_exist)?;
+    let policy = state
+        .policies
+        .get_mut(&name.to_lowercase())
+        .ok_or_else(policy_not_exist)?;
     if policy.versions.len() >= MAX_POLICY_VERSIONS {
         if !rotate {
             return Err(ApiError::conflict(
@@ -753,7 +772,10 @@ fn delete_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, 
     let name = policy_name_param(call.params)?;
     let version_id = version_id_param(call.params)?;
     authorize(state, call, &[state.policy_resource(name)])?;
-    let policy = state.policies.get_mut(&name.to_lowercase()).ok_or_else(policy_not_exist)?;
+    let policy = state
+        .policies
+        .get_mut(&name.to_lowercase())
+        .ok_or_else(policy_not_exist)?;
     let index = policy
         .versions
         .iter()
@@ -774,7 +796,10 @@ fn set_default_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outc
     let version_id = version_id_param(call.params)?;
     authorize(state, call, &[state.policy_resource(name)])?;
     let date = ram_date(call.now);
-    let policy = state.policies.get_mut(&name.to_lowercase()).ok_or_else(policy_not_exist)?;
+    let policy = state
+        .policies
+        .get_mut(&name.to_lowercase())
+        .ok_or_else(policy_not_exist)?;
     if policy.version(version_id).is_none() {
         return Err(version_not_exist());
     }
@@ -838,12 +863,18 @@ fn grantee(state: &State, params: &Params, kind: GranteeKind) -> Result<(String,
     match kind {
         GranteeKind::Role => {
             let name = role_name_param(params, "RoleName")?;
-            let existing = state.roles.get(&name.to_lowercase()).map(|r| Grantee::Role(r.role_name.clone()));
+            let existing = state
+                .roles
+                .get(&name.to_lowercase())
+                .map(|r| Grantee::Role(r.role_name.clone()));
             Ok((state.role_resource(name), existing))
         }
         GranteeKind::User => {
             let name = user_name_param(params)?;
-            let existing = state.users.get(&name.to_lowercase()).map(|u| Grantee::User(u.user_name.clone()));
+            let existing = state
+                .users
+                .get(&name.to_lowercase())
+                .map(|u| Grantee::User(u.user_name.clone()));
             Ok((state.user_resource(name), existing))
         }
     }
@@ -1036,7 +1067,10 @@ fn create_user(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
         ));
     }
     if state.users.contains_key(&name.to_lowercase()) {
-        return Err(ApiError::conflict("EntityAlreadyExists.User", "The user does already EXIST."));
+        return Err(ApiError::conflict(
+            "EntityAlreadyExists.User",
+            "The user does already EXIST.",
+        ));
     }
     let date = ram_date(call.now);
     let user = User {
@@ -1233,7 +1267,10 @@ fn check_roles<'v>(roles: impl IntoIterator<Item = &'v str>) -> Result<(), ApiEr
 
 fn get_workspace(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     authorize_workspace(state, call)?;
-    let w = state.workspaces.get(&call.path.workspace_id).ok_or_else(workspace_not_exist)?;
+    let w = state
+        .workspaces
+        .get(&call.path.workspace_id)
+        .ok_or_else(workspace_not_exist)?;
     let account = &state.account_id;
     read(json!({
         "WorkspaceId": w.workspace_id,
@@ -1257,7 +1294,10 @@ fn list_members(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError>
     let p = call.params;
     let (number, size) = page(p, 20, 100)?;
     authorize_workspace(state, call)?;
-    let w = state.workspaces.get(&call.path.workspace_id).ok_or_else(workspace_not_exist)?;
+    let w = state
+        .workspaces
+        .get(&call.path.workspace_id)
+        .ok_or_else(workspace_not_exist)?;
     let name_filter = p.optional("MemberName").map(str::to_lowercase);
     let role_filter: Option<Vec<&str>> = p.optional("Roles").map(|r| r.split(',').map(str::trim).collect());
     let user_filter = p.optional("UserId");
@@ -1364,10 +1404,17 @@ fn get_member(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let user_id = p.optional("UserId");
     let member_id = p.optional("MemberId");
     if user_id.is_none() && member_id.is_none() {
-        return Err(ApiError::new(400, "MissingUserId", "UserId or MemberId is mandatory for this action."));
+        return Err(ApiError::new(
+            400,
+            "MissingUserId",
+            "UserId or MemberId is mandatory for this action.",
+        ));
     }
     authorize_workspace(state, call)?;
-    let w = state.workspaces.get(&call.path.workspace_id).ok_or_else(workspace_not_exist)?;
+    let w = state
+        .workspaces
+        .get(&call.path.workspace_id)
+        .ok_or_else(workspace_not_exist)?;
     let m = w
         .members
         .iter()
@@ -1411,7 +1458,11 @@ fn open_service(state: &mut State, call: &Call<'_>, service: &str) -> Result<Out
     authorize(state, call, &["*".to_owned()])?;
     if state.activated_services.iter().any(|s| s.service == service) {
         // Code as the grant design documents it; the message is not documented publicly.
-        return Err(ApiError::new(400, "ORDER.OPEND", "You have already opened the service."));
+        return Err(ApiError::new(
+            400,
+            "ORDER.OPEND",
+            "You have already opened the service.",
+        ));
     }
     let order_id = numeric_id(&format!("order:{}:{service}", state.account_id), 2, 15);
     state.activated_services.push(ActivatedService {

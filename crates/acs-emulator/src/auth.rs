@@ -138,7 +138,9 @@ pub(crate) fn claim(style: Style, request: &Incoming<'_>) -> Result<Claim, ApiEr
         Style::Acs3 => {
             let auth = acs3::Authorization::parse(request.header("authorization").unwrap_or_default())
                 .map_err(|e| incomplete(&e.to_string()))?;
-            let date = request.header("x-acs-date").ok_or_else(|| incomplete("missing x-acs-date"))?;
+            let date = request
+                .header("x-acs-date")
+                .ok_or_else(|| incomplete("missing x-acs-date"))?;
             Ok(Claim {
                 access_key_id: auth.credential,
                 security_token: request.header("x-acs-security-token").map(|t| t.trim().to_owned()),
@@ -390,7 +392,10 @@ mod tests {
             sts,
             "POST\napplication/json\n\napplication/json; charset=utf-8\nTue, 02 Jan 2024 03:04:05 GMT\nx-acs-action:CreateMember\nx-acs-credentials-provider:static_ak\nx-acs-signature-method:HMAC-SHA1\nx-acs-signature-nonce:c0ffee00000040008000000000000103\nx-acs-signature-version:1.0\nx-acs-version:2021-02-04\n/api/v1/workspaces/12345/members"
         );
-        assert_eq!(roa_signature("TestAccessKeySecret0123456789abc", &sts), "ujyYRmzN6Aw6MxnZUbU2u56afUo=");
+        assert_eq!(
+            roa_signature("TestAccessKeySecret0123456789abc", &sts),
+            "ujyYRmzN6Aw6MxnZUbU2u56afUo="
+        );
     }
 
     #[test]
@@ -412,8 +417,14 @@ mod tests {
         let params = Params::default();
         let req = incoming("GET", "/api/v1/workspaces/81231/members", &query, &params, &headers);
         let sts = roa_string_to_sign(&req);
-        assert!(sts.ends_with("/api/v1/workspaces/81231/members?MemberName=a b&PageSize=20&UserId"), "{sts}");
-        assert_eq!(roa_signature("TestAccessKeySecret0123456789abc", &sts), "6pc7UMgLR+l05xjKe+0vrTbYRSw=");
+        assert!(
+            sts.ends_with("/api/v1/workspaces/81231/members?MemberName=a b&PageSize=20&UserId"),
+            "{sts}"
+        );
+        assert_eq!(
+            roa_signature("TestAccessKeySecret0123456789abc", &sts),
+            "6pc7UMgLR+l05xjKe+0vrTbYRSw="
+        );
     }
 
     #[test]
@@ -462,14 +473,27 @@ mod tests {
             assert_eq!(err.code, code);
             assert_eq!(err.message, format!("{name} is mandatory for this action."));
         }
-        assert_eq!(claim_of(&make(None, Some(("Timestamp", "yesterday")))).expect_err("bad").code, "InvalidTimeStamp.Format");
-        assert_eq!(claim_of(&make(None, Some(("SignatureMethod", "HMAC-SHA256")))).expect_err("bad").code, "InvalidSignatureMethod");
+        assert_eq!(
+            claim_of(&make(None, Some(("Timestamp", "yesterday"))))
+                .expect_err("bad")
+                .code,
+            "InvalidTimeStamp.Format"
+        );
+        assert_eq!(
+            claim_of(&make(None, Some(("SignatureMethod", "HMAC-SHA256"))))
+                .expect_err("bad")
+                .code,
+            "InvalidSignatureMethod"
+        );
     }
 
     #[test]
     fn acs3_claims_read_the_headers() {
         let headers = [
-            ("authorization", "ACS3-HMAC-SHA256 Credential=STS.x,SignedHeaders=host,Signature=ab"),
+            (
+                "authorization",
+                "ACS3-HMAC-SHA256 Credential=STS.x,SignedHeaders=host,Signature=ab",
+            ),
             ("x-acs-date", "2024-01-02T03:04:05Z"),
             ("x-acs-security-token", " tok "),
             ("x-acs-signature-nonce", "n"),
@@ -480,12 +504,16 @@ mod tests {
         assert_eq!(c.security_token.as_deref(), Some("tok"));
         let no_date = &headers[..1];
         assert_eq!(
-            claim(Style::Acs3, &incoming("POST", "/", &[], &params, no_date)).expect_err("no date").code,
+            claim(Style::Acs3, &incoming("POST", "/", &[], &params, no_date))
+                .expect_err("no date")
+                .code,
             "IncompleteSignature"
         );
         let bad = [("authorization", "ACS3-HMAC-SHA256 Credential=x")];
         assert_eq!(
-            claim(Style::Acs3, &incoming("POST", "/", &[], &params, &bad)).expect_err("bad").code,
+            claim(Style::Acs3, &incoming("POST", "/", &[], &params, &bad))
+                .expect_err("bad")
+                .code,
             "IncompleteSignature"
         );
     }
@@ -517,8 +545,14 @@ mod tests {
     fn freshness_allows_fifteen_minutes_either_way() {
         assert!(check_freshness(1000, 1000 + 900).is_ok());
         assert!(check_freshness(1000 + 900, 1000).is_ok());
-        assert_eq!(check_freshness(1000, 1000 + 901).expect_err("old").code, "InvalidTimeStamp.Expired");
-        assert_eq!(check_freshness(1000 + 901, 1000).expect_err("future").code, "InvalidTimeStamp.Expired");
+        assert_eq!(
+            check_freshness(1000, 1000 + 901).expect_err("old").code,
+            "InvalidTimeStamp.Expired"
+        );
+        assert_eq!(
+            check_freshness(1000 + 901, 1000).expect_err("future").code,
+            "InvalidTimeStamp.Expired"
+        );
     }
 
     #[test]
@@ -538,6 +572,9 @@ mod tests {
             assert!(cache.check_and_insert("ak", &i.to_string(), 0));
             assert!(cache.len() <= 10);
         }
-        assert!(!cache.check_and_insert("ak", "999", 0), "recent nonces are still remembered");
+        assert!(
+            !cache.check_and_insert("ak", "999", 0),
+            "recent nonces are still remembered"
+        );
     }
 }

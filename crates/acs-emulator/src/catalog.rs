@@ -150,29 +150,112 @@ pub const SYSTEM_POLICY_DATE: &str = "2015-04-28T16:00:00Z";
 /// its `cs:` / `vpc:` actions).
 pub static SYSTEM_POLICIES: LazyLock<Vec<SystemPolicy>> = LazyLock::new(|| {
     let defs: [(&str, &str, &[&str]); 17] = [
-        ("AdministratorAccess", "Provides full access to Alibaba Cloud services and resources.", &["*"]),
-        ("ReadOnlyAccess", "Provides read-only access to Alibaba Cloud services and resources.", &["*:Get*", "*:List*", "*:Describe*", "*:Query*", "*:BatchGet*"]),
-        ("AliyunRAMFullAccess", "Provides full access to Resource Access Management (RAM).", &["ram:*"]),
-        ("AliyunRAMReadOnlyAccess", "Provides read-only access to Resource Access Management (RAM).", &["ram:Get*", "ram:List*"]),
-        ("AliyunSTSAssumeRoleAccess", "Provides access to call the AssumeRole operation of Security Token Service (STS).", &["sts:AssumeRole"]),
-        ("AliyunOSSFullAccess", "Provides full access to Object Storage Service (OSS).", &["oss:*"]),
-        ("AliyunOSSReadOnlyAccess", "Provides read-only access to Object Storage Service (OSS).", &["oss:Get*", "oss:List*"]),
-        ("AliyunNASFullAccess", "Provides full access to Apsara File Storage NAS.", &["nas:*"]),
-        ("AliyunNASReadOnlyAccess", "Provides read-only access to Apsara File Storage NAS.", &["nas:Describe*", "nas:List*"]),
-        ("AliyunResourceManagerFullAccess", "Provides full access to Resource Management.", &["resourcemanager:*"]),
-        ("AliyunPAIFullAccess", "Provides full access to Platform for AI (PAI).", &["pai:*", "paiworkspace:*", "paidlc:*", "pai-dlc:*"]),
-        ("AliyunPAIWorkspaceFullAccess", "Provides full access to PAI workspaces.", &["paiworkspace:*"]),
-        ("AliyunPAIDLCFullAccess", "Provides full access to PAI Deep Learning Containers (DLC).", &["paidlc:*", "pai-dlc:*"]),
-        ("AliyunPAIDLCDefaultRolePolicy", "The policy for the PAI-DLC service role (AliyunPAIDLCDefaultRole).", &[
-            "cs:GetClusterById", "cs:GetClusters", "cs:GetUserConfig", "cs:DescribeCluster*",
-            "vpc:DescribeVpcs", "vpc:DescribeVSwitches", "vpc:DescribeVSwitchAttributes",
-            "ecs:CreateNetworkInterface", "ecs:DescribeNetworkInterfaces", "ecs:DeleteNetworkInterface",
-            "ecs:DescribeSecurityGroups", "ecs:CreateNetworkInterfacePermission",
-            "ecs:DescribeNetworkInterfacePermissions", "ecs:DeleteNetworkInterfacePermission",
-        ]),
-        ("AliyunPAIDLCAccessingOSSRolePolicy", "The policy for the PAI-DLC role that accesses OSS.", &["oss:GetObject", "oss:PutObject", "oss:DeleteObject", "oss:ListObjects", "oss:GetBucketInfo"]),
-        ("AliyunECSFullAccess", "Provides full access to Elastic Compute Service (ECS).", &["ecs:*"]),
-        ("AliyunVPCFullAccess", "Provides full access to Virtual Private Cloud (VPC).", &["vpc:*"]),
+        (
+            "AdministratorAccess",
+            "Provides full access to Alibaba Cloud services and resources.",
+            &["*"],
+        ),
+        (
+            "ReadOnlyAccess",
+            "Provides read-only access to Alibaba Cloud services and resources.",
+            &["*:Get*", "*:List*", "*:Describe*", "*:Query*", "*:BatchGet*"],
+        ),
+        (
+            "AliyunRAMFullAccess",
+            "Provides full access to Resource Access Management (RAM).",
+            &["ram:*"],
+        ),
+        (
+            "AliyunRAMReadOnlyAccess",
+            "Provides read-only access to Resource Access Management (RAM).",
+            &["ram:Get*", "ram:List*"],
+        ),
+        (
+            "AliyunSTSAssumeRoleAccess",
+            "Provides access to call the AssumeRole operation of Security Token Service (STS).",
+            &["sts:AssumeRole"],
+        ),
+        (
+            "AliyunOSSFullAccess",
+            "Provides full access to Object Storage Service (OSS).",
+            &["oss:*"],
+        ),
+        (
+            "AliyunOSSReadOnlyAccess",
+            "Provides read-only access to Object Storage Service (OSS).",
+            &["oss:Get*", "oss:List*"],
+        ),
+        (
+            "AliyunNASFullAccess",
+            "Provides full access to Apsara File Storage NAS.",
+            &["nas:*"],
+        ),
+        (
+            "AliyunNASReadOnlyAccess",
+            "Provides read-only access to Apsara File Storage NAS.",
+            &["nas:Describe*", "nas:List*"],
+        ),
+        (
+            "AliyunResourceManagerFullAccess",
+            "Provides full access to Resource Management.",
+            &["resourcemanager:*"],
+        ),
+        (
+            "AliyunPAIFullAccess",
+            "Provides full access to Platform for AI (PAI).",
+            &["pai:*", "paiworkspace:*", "paidlc:*", "pai-dlc:*"],
+        ),
+        (
+            "AliyunPAIWorkspaceFullAccess",
+            "Provides full access to PAI workspaces.",
+            &["paiworkspace:*"],
+        ),
+        (
+            "AliyunPAIDLCFullAccess",
+            "Provides full access to PAI Deep Learning Containers (DLC).",
+            &["paidlc:*", "pai-dlc:*"],
+        ),
+        (
+            "AliyunPAIDLCDefaultRolePolicy",
+            "The policy for the PAI-DLC service role (AliyunPAIDLCDefaultRole).",
+            &[
+                "cs:GetClusterById",
+                "cs:GetClusters",
+                "cs:GetUserConfig",
+                "cs:DescribeCluster*",
+                "vpc:DescribeVpcs",
+                "vpc:DescribeVSwitches",
+                "vpc:DescribeVSwitchAttributes",
+                "ecs:CreateNetworkInterface",
+                "ecs:DescribeNetworkInterfaces",
+                "ecs:DeleteNetworkInterface",
+                "ecs:DescribeSecurityGroups",
+                "ecs:CreateNetworkInterfacePermission",
+                "ecs:DescribeNetworkInterfacePermissions",
+                "ecs:DeleteNetworkInterfacePermission",
+            ],
+        ),
+        (
+            "AliyunPAIDLCAccessingOSSRolePolicy",
+            "The policy for the PAI-DLC role that accesses OSS.",
+            &[
+                "oss:GetObject",
+                "oss:PutObject",
+                "oss:DeleteObject",
+                "oss:ListObjects",
+                "oss:GetBucketInfo",
+            ],
+        ),
+        (
+            "AliyunECSFullAccess",
+            "Provides full access to Elastic Compute Service (ECS).",
+            &["ecs:*"],
+        ),
+        (
+            "AliyunVPCFullAccess",
+            "Provides full access to Virtual Private Cloud (VPC).",
+            &["vpc:*"],
+        ),
     ];
     defs.into_iter()
         .map(|(name, description, actions)| {

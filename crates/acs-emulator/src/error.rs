@@ -101,7 +101,11 @@ impl ApiError {
 
     /// 400 `MalformedPolicyDocument` with the reason.
     pub fn malformed_policy(reason: impl std::fmt::Display) -> Self {
-        Self::new(400, "MalformedPolicyDocument", format!("The policy document is malformed: {reason}"))
+        Self::new(
+            400,
+            "MalformedPolicyDocument",
+            format!("The policy document is malformed: {reason}"),
+        )
     }
 
     /// 404 `InvalidAction.NotFound`.
@@ -145,5 +149,8 @@ pub(crate) fn version_not_exist() -> ApiError {
 }
 
 pub(crate) fn policy_type_invalid() -> ApiError {
-    ApiError::invalid("InvalidParameter.PolicyType", "The parameter - \"PolicyType\" is incorrect.")
+    ApiError::invalid(
+        "InvalidParameter.PolicyType",
+        "The parameter - \"PolicyType\" is incorrect.",
+    )
 }

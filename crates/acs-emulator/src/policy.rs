@@ -86,10 +86,7 @@ impl Context {
 
     fn get(&self, key: &str) -> Option<&str> {
         let key = key.to_ascii_lowercase();
-        self.values
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v.as_str())
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
     }
 }
 
@@ -112,8 +109,8 @@ impl Decision {
 }
 
 fn parse_root(text: &str) -> Result<Map<String, Value>, MalformedPolicy> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| malformed(format!("The policy document is not valid JSON: {e}.")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| malformed(format!("The policy document is not valid JSON: {e}.")))?;
     let Value::Object(root) = value else {
         return Err(malformed("The policy document must be a JSON object."));
     };
@@ -140,7 +137,11 @@ fn statements(root: &Map<String, Value>) -> Result<&Vec<Value>, MalformedPolicy>
 
 /// A string or a non-empty array of non-empty strings.
 fn string_list(value: &Value, field: &str) -> Result<Vec<String>, MalformedPolicy> {
-    let invalid = || malformed(format!("The element \"{field}\" must be a non-empty string or array of strings."));
+    let invalid = || {
+        malformed(format!(
+            "The element \"{field}\" must be a non-empty string or array of strings."
+        ))
+    };
     match value {
         Value::String(s) if !s.trim().is_empty() => Ok(vec![s.clone()]),
         Value::Array(items) if !items.is_empty() => items
@@ -183,7 +184,9 @@ fn check_actions(action: &Patterns) -> Result<(), MalformedPolicy> {
             || a.split_once(':')
                 .is_some_and(|(service, name)| !service.is_empty() && !name.is_empty());
         if !well_formed {
-            return Err(malformed(format!("The action \"{a}\" is not of the form <service>:<action>.")));
+            return Err(malformed(format!(
+                "The action \"{a}\" is not of the form <service>:<action>."
+            )));
         }
     }
     Ok(())
@@ -322,7 +325,11 @@ pub fn evaluate<'a>(
             }
         }
     }
-    if allowed { Decision::Allow } else { Decision::ImplicitDeny }
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::ImplicitDeny
+    }
 }
 
 fn statement_applies(effect: Effect, condition: Option<&Map<String, Value>>, context: &Context) -> bool {
@@ -663,7 +670,11 @@ mod tests {
             ("not-*", "not-an-arn", true),
         ];
         for (pattern, resource, expected) in cases {
-            assert_eq!(resource_matches(pattern, resource), expected, "{pattern:?} vs {resource:?}");
+            assert_eq!(
+                resource_matches(pattern, resource),
+                expected,
+                "{pattern:?} vs {resource:?}"
+            );
         }
     }
 
@@ -691,13 +702,22 @@ mod tests {
             (r#"{"Version":"1","Statement":[]}"#, "non-empty array"),
             (r#"{"Version":"1","Statement":{}}"#, "non-empty array"),
             (r#"{"Version":"1","Statement":["x"]}"#, "must be a JSON object"),
-            (r#"{"Version":"1","Statement":[{"Action":"*","Resource":"*"}]}"#, "\"Effect\" is missing"),
+            (
+                r#"{"Version":"1","Statement":[{"Action":"*","Resource":"*"}]}"#,
+                "\"Effect\" is missing",
+            ),
             (
                 r#"{"Version":"1","Statement":[{"Effect":"allow","Action":"*","Resource":"*"}]}"#,
                 "\"Allow\" or \"Deny\"",
             ),
-            (r#"{"Version":"1","Statement":[{"Effect":"Allow","Resource":"*"}]}"#, "\"Action\" is missing"),
-            (r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*"}]}"#, "\"Resource\" is missing"),
+            (
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Resource":"*"}]}"#,
+                "\"Action\" is missing",
+            ),
+            (
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*"}]}"#,
+                "\"Resource\" is missing",
+            ),
             (
                 r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","NotAction":"*","Resource":"*"}]}"#,
                 "both",
@@ -742,7 +762,10 @@ mod tests {
         ];
         for (text, reason) in cases {
             let got = malformed_reason(text);
-            assert!(got.contains(reason), "{text}: expected a reason containing {reason:?}, got {got:?}");
+            assert!(
+                got.contains(reason),
+                "{text}: expected a reason containing {reason:?}, got {got:?}"
+            );
         }
     }
 
@@ -763,15 +786,22 @@ mod tests {
     fn deny_wins_within_a_document_and_across_documents() {
         let allow_all = PolicyDocument::allow(&["*"], &["*"]);
         let deny = doc(r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ram:CreateRole","Resource":"*"}]}"#);
-        let mixed = doc(
-            r#"{"Version":"1","Statement":[
+        let mixed = doc(r#"{"Version":"1","Statement":[
                 {"Effect":"Deny","Action":"ram:*","Resource":"acs:ram:*:*:role/dlcauth-*"},
-                {"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-        );
+                {"Effect":"Allow","Action":"*","Resource":"*"}]}"#);
         let ctx = Context::default();
-        assert_eq!(evaluate([&allow_all, &deny], "ram:CreateRole", ROLE, &ctx), Decision::ExplicitDeny);
-        assert_eq!(evaluate([&deny, &allow_all], "ram:CreateRole", ROLE, &ctx), Decision::ExplicitDeny);
-        assert_eq!(evaluate([&deny, &allow_all], "ram:GetRole", ROLE, &ctx), Decision::Allow);
+        assert_eq!(
+            evaluate([&allow_all, &deny], "ram:CreateRole", ROLE, &ctx),
+            Decision::ExplicitDeny
+        );
+        assert_eq!(
+            evaluate([&deny, &allow_all], "ram:CreateRole", ROLE, &ctx),
+            Decision::ExplicitDeny
+        );
+        assert_eq!(
+            evaluate([&deny, &allow_all], "ram:GetRole", ROLE, &ctx),
+            Decision::Allow
+        );
         assert_eq!(evaluate([&mixed], "ram:GetRole", ROLE, &ctx), Decision::ExplicitDeny);
         assert_eq!(
             evaluate([&mixed], "ram:GetRole", "acs:ram:*:1234567890123456:role/other", &ctx),
@@ -781,10 +811,8 @@ mod tests {
 
     #[test]
     fn resource_restrictions_limit_what_an_allow_covers() {
-        let policy = doc(
-            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:GetRole",
-                "Resource":"acs:ram:*:1234567890123456:role/dlcauth-granter"}]}"#,
-        );
+        let policy = doc(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:GetRole",
+                "Resource":"acs:ram:*:1234567890123456:role/dlcauth-granter"}]}"#);
         let ctx = Context::default();
         assert_eq!(evaluate([&policy], "ram:GetRole", ROLE, &ctx), Decision::Allow);
         assert_eq!(
@@ -801,7 +829,10 @@ mod tests {
         );
         let ctx = Context::default();
         assert_eq!(evaluate([&policy], "ram:GetRole", ROLE, &ctx), Decision::Allow);
-        assert_eq!(evaluate([&policy], "ram:CreateRole", ROLE, &ctx), Decision::ImplicitDeny);
+        assert_eq!(
+            evaluate([&policy], "ram:CreateRole", ROLE, &ctx),
+            Decision::ImplicitDeny
+        );
         assert_eq!(
             evaluate([&policy], "ram:GetRole", "acs:ram:*:1:role/secret", &ctx),
             Decision::ImplicitDeny
@@ -829,9 +860,25 @@ mod tests {
         assert!(!evaluate([&with("StringEquals", "Allow")], "a:b", "*", &other).is_allowed());
         assert!(!evaluate([&with("StringEquals", "Allow")], "a:b", "*", &none).is_allowed());
         assert!(evaluate([&with("StringNotEquals", "Allow")], "a:b", "*", &other).is_allowed());
-        assert!(evaluate([&with("StringLike", "Allow")], "a:b", "*", &Context::default().with("sts:ExternalId", "xyz")).is_allowed());
+        assert!(
+            evaluate(
+                [&with("StringLike", "Allow")],
+                "a:b",
+                "*",
+                &Context::default().with("sts:ExternalId", "xyz")
+            )
+            .is_allowed()
+        );
         assert!(!evaluate([&with("StringNotLike", "Allow")], "a:b", "*", &ctx).is_allowed());
-        assert!(evaluate([&with("StringEqualsIgnoreCase", "Allow")], "a:b", "*", &Context::default().with("sts:ExternalId", "ABC")).is_allowed());
+        assert!(
+            evaluate(
+                [&with("StringEqualsIgnoreCase", "Allow")],
+                "a:b",
+                "*",
+                &Context::default().with("sts:ExternalId", "ABC")
+            )
+            .is_allowed()
+        );
         // Unsupported operators: an Allow never applies, a Deny always does.
         let allow_all = PolicyDocument::allow(&["*"], &["*"]);
         assert_eq!(
@@ -874,8 +921,20 @@ mod tests {
         let ctx = Context::default();
         let ok = user("operator");
         let other = user("mallory");
-        assert!(policy.allows(Assumer::Ram { arn: &ok, account_id: ACCOUNT }, &ctx));
-        assert!(!policy.allows(Assumer::Ram { arn: &other, account_id: ACCOUNT }, &ctx));
+        assert!(policy.allows(
+            Assumer::Ram {
+                arn: &ok,
+                account_id: ACCOUNT
+            },
+            &ctx
+        ));
+        assert!(!policy.allows(
+            Assumer::Ram {
+                arn: &other,
+                account_id: ACCOUNT
+            },
+            &ctx
+        ));
         assert!(!policy.allows(Assumer::Service("pai.aliyuncs.com"), &ctx));
     }
 
@@ -887,10 +946,28 @@ mod tests {
         let ctx = Context::default();
         let alice = user("alice");
         let role = format!("acs:ram::{ACCOUNT}:role/other");
-        assert!(policy.allows(Assumer::Ram { arn: &alice, account_id: ACCOUNT }, &ctx));
-        assert!(policy.allows(Assumer::Ram { arn: &role, account_id: ACCOUNT }, &ctx));
+        assert!(policy.allows(
+            Assumer::Ram {
+                arn: &alice,
+                account_id: ACCOUNT
+            },
+            &ctx
+        ));
+        assert!(policy.allows(
+            Assumer::Ram {
+                arn: &role,
+                account_id: ACCOUNT
+            },
+            &ctx
+        ));
         let foreign = "acs:ram::9999999999999999:user/alice";
-        assert!(!policy.allows(Assumer::Ram { arn: foreign, account_id: "9999999999999999" }, &ctx));
+        assert!(!policy.allows(
+            Assumer::Ram {
+                arn: foreign,
+                account_id: "9999999999999999"
+            },
+            &ctx
+        ));
     }
 
     #[test]
@@ -899,7 +976,13 @@ mod tests {
             r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["pai.aliyuncs.com"]}}],"Version":"1"}"#,
         );
         let alice = user("alice");
-        assert!(!policy.allows(Assumer::Ram { arn: &alice, account_id: ACCOUNT }, &Context::default()));
+        assert!(!policy.allows(
+            Assumer::Ram {
+                arn: &alice,
+                account_id: ACCOUNT
+            },
+            &Context::default()
+        ));
         assert!(policy.trusts_service("pai.aliyuncs.com"));
         assert!(policy.trusts_service("PAI.aliyuncs.com"));
         assert!(!policy.trusts_service("ecs.aliyuncs.com"));
@@ -917,9 +1000,27 @@ mod tests {
         let alice = user("alice");
         let mallory = user("mallory");
         let good = Context::default().with("sts:ExternalId", "abc");
-        assert!(policy.allows(Assumer::Ram { arn: &alice, account_id: ACCOUNT }, &good));
-        assert!(!policy.allows(Assumer::Ram { arn: &alice, account_id: ACCOUNT }, &Context::default()));
-        assert!(!policy.allows(Assumer::Ram { arn: &mallory, account_id: ACCOUNT }, &good));
+        assert!(policy.allows(
+            Assumer::Ram {
+                arn: &alice,
+                account_id: ACCOUNT
+            },
+            &good
+        ));
+        assert!(!policy.allows(
+            Assumer::Ram {
+                arn: &alice,
+                account_id: ACCOUNT
+            },
+            &Context::default()
+        ));
+        assert!(!policy.allows(
+            Assumer::Ram {
+                arn: &mallory,
+                account_id: ACCOUNT
+            },
+            &good
+        ));
     }
 
     #[test]
@@ -929,14 +1030,23 @@ mod tests {
             user("alice")
         ));
         let alice = user("alice");
-        assert!(!policy.allows(Assumer::Ram { arn: &alice, account_id: ACCOUNT }, &Context::default()));
+        assert!(!policy.allows(
+            Assumer::Ram {
+                arn: &alice,
+                account_id: ACCOUNT
+            },
+            &Context::default()
+        ));
     }
 
     #[test]
     fn malformed_trust_policies_are_refused() {
         let cases = [
             ("{", "not valid JSON"),
-            (r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#, "\"Principal\" is missing"),
+            (
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+                "\"Principal\" is missing",
+            ),
             (
                 r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":"x"}]}"#,
                 "must be an object",
@@ -957,7 +1067,10 @@ mod tests {
                 r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*","Principal":{"RAM":"x"}}]}"#,
                 "Unknown element \"Resource\"",
             ),
-            (r#"{"Version":"1","Statement":[{"Effect":"Allow","Principal":{"RAM":"x"}}]}"#, "\"Action\" is missing"),
+            (
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Principal":{"RAM":"x"}}]}"#,
+                "\"Action\" is missing",
+            ),
         ];
         for (text, reason) in cases {
             match TrustPolicy::parse(text) {

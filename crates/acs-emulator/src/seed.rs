@@ -278,7 +278,10 @@ impl Seed {
                 description: Some("What dlcauth needs (policies/operator-policy.json).".to_owned()),
             }],
             users: vec![
-                user(DEMO_OPERATOR_USER, vec![policy_ref("System", "AliyunSTSAssumeRoleAccess")]),
+                user(
+                    DEMO_OPERATOR_USER,
+                    vec![policy_ref("System", "AliyunSTSAssumeRoleAccess")],
+                ),
                 user(DEMO_NOPERM_USER, Vec::new()),
                 user(DEMO_USERS[0], Vec::new()),
                 user(DEMO_USERS[1], Vec::new()),
@@ -348,6 +351,9 @@ mod tests {
         let expected: Value = serde_json::from_str(DEMO_OPERATOR_POLICY).expect("operator policy is JSON");
         assert_eq!(demo.policies[0].document, expected);
         assert_eq!(demo.roles[0].policies[0].name, DEMO_OPERATOR_POLICY_NAME);
-        assert_eq!(DEMO_ROLE_ARN, format!("acs:ram::{DEMO_ACCOUNT_ID}:role/{DEMO_ROLE_NAME}"));
+        assert_eq!(
+            DEMO_ROLE_ARN,
+            format!("acs:ram::{DEMO_ACCOUNT_ID}:role/{DEMO_ROLE_NAME}")
+        );
     }
 }

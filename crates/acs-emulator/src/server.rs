@@ -89,7 +89,9 @@ pub(crate) struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("behaviour", &self.behaviour).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("behaviour", &self.behaviour)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,7 +129,10 @@ async fn api_route(AxumState(app): AxumState<Arc<App>>, request: Request) -> Res
 fn json_response(status: StatusCode, body: &Value, request_id: Option<&str>) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json;charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
     if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
         headers.insert("x-acs-request-id", id);
     }
@@ -181,7 +186,10 @@ impl App {
     pub(crate) async fn persist_now(&self) -> Result<(), std::io::Error> {
         let snapshot = {
             let g = lock(&self.guarded);
-            (g.generation, serde_json::to_vec_pretty(&g.state).map_err(std::io::Error::other)?)
+            (
+                g.generation,
+                serde_json::to_vec_pretty(&g.state).map_err(std::io::Error::other)?,
+            )
         };
         self.persist(snapshot).await
     }
@@ -206,7 +214,12 @@ impl App {
         let started = Instant::now();
         let seq = self.arrivals.fetch_add(1, Ordering::SeqCst) + 1;
         let start_seq = self.events.fetch_add(1, Ordering::SeqCst) + 1;
-        let request_id = uuid::Uuid::new_v4().to_string().to_uppercase();
+        // Random like the gateway's, from a fast generator: a RequestId is an identifier, not a secret.
+        let request_id = uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+            .into_uuid()
+            .hyphenated()
+            .encode_upper(&mut uuid::Uuid::encode_buffer())
+            .to_owned();
         let (parts, body) = request.into_parts();
         let host = parts
             .headers
@@ -289,8 +302,11 @@ impl App {
         let path = parts.uri.path();
         let style = Style::detect(header("authorization"));
 
-        let is_form = header("content-type")
-            .is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let is_form = header("content-type").is_some_and(|c| {
+            c.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
         let route = if path == "/" {
             if method != "GET" && method != "POST" {
                 return Err(ApiError::new(
@@ -453,14 +469,7 @@ impl App {
                 ));
             };
             let principal = state.caller_arn(&kind);
-            (
-                secret,
-                Identity {
-                    kind,
-                    session_policy,
-                },
-                principal,
-            )
+            (secret, Identity { kind, session_policy }, principal)
         };
         auth::check_freshness(claim.timestamp, now)?;
         auth::verify(style, incoming, secret.expose())?;
@@ -563,7 +572,9 @@ async fn read_body(body: Body, parts: &Parts) -> Result<Bytes, ApiError> {
     match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(ApiError::invalid_parameter(format!("The request body could not be read: {e}."))),
+        Err(e) => Err(ApiError::invalid_parameter(format!(
+            "The request body could not be read: {e}."
+        ))),
     }
 }
 
@@ -571,15 +582,15 @@ async fn read_body(body: Body, parts: &Parts) -> Result<Bytes, ApiError> {
 /// a `%` not followed by two hex digits, or bytes that do not decode to UTF-8.
 pub(crate) fn decode_form(input: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let broken = || {
-        ApiError::invalid_parameter(
-            "The request query or body is not valid application/x-www-form-urlencoded data.",
-        )
+        ApiError::invalid_parameter("The request query or body is not valid application/x-www-form-urlencoded data.")
     };
     for piece in input.split(|b| *b == b'&') {
         let mut i = 0;
         while i < piece.len() {
             if piece[i] == b'%' {
-                let valid = piece.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+                let valid = piece
+                    .get(i + 1..i + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
                 if !valid {
                     return Err(broken());
                 }
@@ -623,11 +634,28 @@ mod tests {
     #[test]
     fn rpc_resolution_uses_the_real_codes() {
         assert_eq!(resolve_rpc(Some("GetRole"), Some("2015-05-01")), Ok(Api::GetRole));
-        assert_eq!(resolve_rpc(Some("DeleteRole"), Some("2015-05-01")).expect_err("x").code, "InvalidAction.NotFound");
-        assert_eq!(resolve_rpc(Some("DeleteRole"), Some("2015-05-01")).expect_err("x").status, 404);
-        assert_eq!(resolve_rpc(Some("GetRole"), Some("2015-04-01")).expect_err("x").code, "InvalidVersion");
-        assert_eq!(resolve_rpc(None, Some("2015-05-01")).expect_err("x").code, "InvalidParameter");
-        assert_eq!(resolve_rpc(Some("GetRole"), None).expect_err("x").code, "InvalidParameter");
+        assert_eq!(
+            resolve_rpc(Some("DeleteRole"), Some("2015-05-01")).expect_err("x").code,
+            "InvalidAction.NotFound"
+        );
+        assert_eq!(
+            resolve_rpc(Some("DeleteRole"), Some("2015-05-01"))
+                .expect_err("x")
+                .status,
+            404
+        );
+        assert_eq!(
+            resolve_rpc(Some("GetRole"), Some("2015-04-01")).expect_err("x").code,
+            "InvalidVersion"
+        );
+        assert_eq!(
+            resolve_rpc(None, Some("2015-05-01")).expect_err("x").code,
+            "InvalidParameter"
+        );
+        assert_eq!(
+            resolve_rpc(Some("GetRole"), None).expect_err("x").code,
+            "InvalidParameter"
+        );
     }
 
     #[test]
@@ -637,10 +665,30 @@ mod tests {
         assert_eq!(r.path.workspace_id, "81231");
         assert_eq!(r.path.member_id.as_deref(), Some("m1"));
         assert_eq!(r.path.role_name.as_deref(), Some("PAI.AlgoDeveloper"));
-        assert_eq!(roa_route("GET", "/api/v1/workspaces/81231").expect("get").api, Api::GetWorkspace);
-        assert_eq!(roa_route("GET", "/api/v1/workspaces/8%31").expect("decoded").path.workspace_id, "81");
-        assert_eq!(roa_route("DELETE", "/api/v1/workspaces/81231/members").expect_err("x").code, "InvalidAction.NotFound");
-        assert_eq!(roa_route("GET", "/favicon.ico").expect_err("x").code, "InvalidAction.NotFound");
-        assert_eq!(roa_route("GET", "/api/v1/workspaces//members").expect_err("x").code, "InvalidAction.NotFound");
+        assert_eq!(
+            roa_route("GET", "/api/v1/workspaces/81231").expect("get").api,
+            Api::GetWorkspace
+        );
+        assert_eq!(
+            roa_route("GET", "/api/v1/workspaces/8%31")
+                .expect("decoded")
+                .path
+                .workspace_id,
+            "81"
+        );
+        assert_eq!(
+            roa_route("DELETE", "/api/v1/workspaces/81231/members")
+                .expect_err("x")
+                .code,
+            "InvalidAction.NotFound"
+        );
+        assert_eq!(
+            roa_route("GET", "/favicon.ico").expect_err("x").code,
+            "InvalidAction.NotFound"
+        );
+        assert_eq!(
+            roa_route("GET", "/api/v1/workspaces//members").expect_err("x").code,
+            "InvalidAction.NotFound"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! from a state file. Pure data and logic; the server holds it behind one lock so calls are
 //! linearizable.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -274,8 +275,7 @@ impl State {
         };
         for p in &seed.policies {
             let text = json_text(&p.document);
-            let parsed = PolicyDocument::parse(&text)
-                .map_err(|e| invalid(format!("policy {}: {e}", p.name)))?;
+            let parsed = PolicyDocument::parse(&text).map_err(|e| invalid(format!("policy {}: {e}", p.name)))?;
             if state.policies.contains_key(&p.name.to_lowercase()) {
                 return Err(invalid(format!("policy {} is defined twice", p.name)));
             }
@@ -368,7 +368,10 @@ impl State {
             if let Some(rg) = &w.resource_group_id
                 && !state.resource_groups.iter().any(|g| &g.id == rg)
             {
-                return Err(invalid(format!("workspace {} is in an unknown resource group {rg}", w.workspace_id)));
+                return Err(invalid(format!(
+                    "workspace {} is in an unknown resource group {rg}",
+                    w.workspace_id
+                )));
             }
             let mut members = Vec::new();
             for m in &w.members {
@@ -503,14 +506,16 @@ impl State {
         }
     }
 
-    fn document_of(&self, policy_type: PolicyType, name: &str) -> Option<Arc<PolicyDocument>> {
+    /// The default document of a policy: borrowed from the catalogue or the parsed version kept
+    /// with the state (parsed again only if that cache is somehow missing).
+    fn document_of(&self, policy_type: PolicyType, name: &str) -> Option<Cow<'_, PolicyDocument>> {
         match policy_type {
-            PolicyType::System => catalog::system_policy(name).map(|p| Arc::new(p.document.clone())),
+            PolicyType::System => catalog::system_policy(name).map(|p| Cow::Borrowed(&p.document)),
             PolicyType::Custom => {
                 let version = self.policies.get(&name.to_lowercase())?.default_document()?;
                 match &version.parsed {
-                    Some(parsed) => Some(Arc::clone(parsed)),
-                    None => PolicyDocument::parse(&version.document).ok().map(Arc::new),
+                    Some(parsed) => Some(Cow::Borrowed(parsed.as_ref())),
+                    None => PolicyDocument::parse(&version.document).ok().map(Cow::Owned),
                 }
             }
         }
@@ -544,7 +549,7 @@ impl State {
             IdentityKind::User { name } => Grantee::User(name.to_lowercase()),
             IdentityKind::Role { name, .. } => Grantee::Role(name.to_lowercase()),
         };
-        let documents: Vec<Arc<PolicyDocument>> = self
+        let documents: Vec<Cow<'_, PolicyDocument>> = self
             .attachments
             .iter()
             .filter(|a| {
@@ -722,16 +727,27 @@ mod tests {
     fn seeds_referring_to_unknown_things_are_refused() {
         let mut seed = Seed::demo();
         seed.roles[0].policies[0].name = "Nope".into();
-        assert!(matches!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH), Err(Error::InvalidSeed(m)) if m.contains("Nope")));
+        assert!(
+            matches!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH), Err(Error::InvalidSeed(m)) if m.contains("Nope"))
+        );
         let mut seed = Seed::demo();
         seed.access_keys[0].principal.name = "ghost".into();
-        assert!(matches!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH), Err(Error::InvalidSeed(m)) if m.contains("ghost")));
+        assert!(
+            matches!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH), Err(Error::InvalidSeed(m)) if m.contains("ghost"))
+        );
         let mut seed = Seed::demo();
         seed.policies[0].document = Value::String("{not json".into());
-        assert!(matches!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH), Err(Error::InvalidSeed(_))));
+        assert!(matches!(
+            State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH),
+            Err(Error::InvalidSeed(_))
+        ));
         let mut seed = Seed::demo();
-        seed.roles[0].trust_policy = json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]});
-        assert!(matches!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH), Err(Error::InvalidSeed(_))));
+        seed.roles[0].trust_policy =
+            json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]});
+        assert!(matches!(
+            State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH),
+            Err(Error::InvalidSeed(_))
+        ));
         let mut seed = Seed::demo();
         seed.account_id = "abc".into();
         assert!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH).is_err());
@@ -741,21 +757,32 @@ mod tests {
     fn users_are_authorised_by_their_attached_policies_only() {
         let s = demo();
         let operator = Identity {
-            kind: IdentityKind::User { name: DEMO_OPERATOR_USER.into() },
+            kind: IdentityKind::User {
+                name: DEMO_OPERATOR_USER.into(),
+            },
             session_policy: None,
         };
         let role = s.role_resource(DEMO_ROLE_NAME);
         let ctx = Context::default();
-        assert!(s.authorize(&operator, Api::AssumeRole, std::slice::from_ref(&role), None, &ctx).is_ok());
+        assert!(
+            s.authorize(&operator, Api::AssumeRole, std::slice::from_ref(&role), None, &ctx)
+                .is_ok()
+        );
         assert_eq!(
             s.authorize(&operator, Api::GetRole, std::slice::from_ref(&role), None, &ctx),
             Err(ApiError::no_permission())
         );
         let granter = Identity {
-            kind: IdentityKind::Role { name: DEMO_ROLE_NAME.into(), session_name: "s".into() },
+            kind: IdentityKind::Role {
+                name: DEMO_ROLE_NAME.into(),
+                session_name: "s".into(),
+            },
             session_policy: None,
         };
-        assert!(s.authorize(&granter, Api::GetRole, std::slice::from_ref(&role), None, &ctx).is_ok());
+        assert!(
+            s.authorize(&granter, Api::GetRole, std::slice::from_ref(&role), None, &ctx)
+                .is_ok()
+        );
         let limited = Identity {
             session_policy: Some(Arc::new(PolicyDocument::allow(&["ram:ListPoliciesForRole"], &["*"]))),
             ..granter
@@ -764,7 +791,10 @@ mod tests {
             s.authorize(&limited, Api::GetRole, std::slice::from_ref(&role), None, &ctx),
             Err(ApiError::no_permission())
         );
-        let root = Identity { kind: IdentityKind::Account, session_policy: None };
+        let root = Identity {
+            kind: IdentityKind::Account,
+            session_policy: None,
+        };
         assert!(s.authorize(&root, Api::CreateRole, &[role], None, &ctx).is_ok());
     }
 

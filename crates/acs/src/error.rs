@@ -138,8 +138,8 @@ pub fn classify(code: &str, http_status: u16) -> RetryClass {
     if code == "SignatureNonceUsed" {
         return RetryClass::RetryWithFreshNonce;
     }
-    let transient_code = code.starts_with("Throttling")
-        || matches!(code, "ServiceUnavailable" | "InternalError" | "UnknownError");
+    let transient_code =
+        code.starts_with("Throttling") || matches!(code, "ServiceUnavailable" | "InternalError" | "UnknownError");
     if transient_code || (500..600).contains(&http_status) {
         RetryClass::Retry
     } else {
@@ -240,9 +240,9 @@ impl Error {
     /// HTTP attempts made before giving up (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         match self {
-            Self::Service { attempts, .. }
-            | Self::Transport { attempts, .. }
-            | Self::Decode { attempts, .. } => *attempts,
+            Self::Service { attempts, .. } | Self::Transport { attempts, .. } | Self::Decode { attempts, .. } => {
+                *attempts
+            }
             _ => 0,
         }
     }
@@ -316,10 +316,7 @@ mod tests {
             "Recommend":"https://api.aliyun.com/troubleshoot?q=InvalidParameter"}"#;
         let e = ServiceError::parse(400, body).expect("parses");
         assert_eq!(e.code, "InvalidParameter");
-        assert_eq!(
-            e.message,
-            "The specified parameter \"Action or Version\" is not valid."
-        );
+        assert_eq!(e.message, "The specified parameter \"Action or Version\" is not valid.");
         assert_eq!(e.request_id.as_deref(), Some("7463B73D-35CC"));
         assert_eq!(e.host_id.as_deref(), Some("ram.aliyuncs.com"));
         assert_eq!(
@@ -337,7 +334,10 @@ mod tests {
         assert_eq!(e.host_id.as_deref(), Some("h"));
 
         let numeric = br#"{"code":403,"message":"denied"}"#;
-        assert_eq!(ServiceError::parse(403, numeric).map(|e| e.code), Some("403".to_owned()));
+        assert_eq!(
+            ServiceError::parse(403, numeric).map(|e| e.code),
+            Some("403".to_owned())
+        );
     }
 
     #[test]

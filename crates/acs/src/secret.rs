@@ -76,10 +76,7 @@ impl Serialize for Secret {
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
         use subtle::ConstantTimeEq;
-        self.expose()
-            .as_bytes()
-            .ct_eq(other.expose().as_bytes())
-            .into()
+        self.expose().as_bytes().ct_eq(other.expose().as_bytes()).into()
     }
 }
 
@@ -94,10 +91,7 @@ mod tests {
         let secret = Secret::new("wJalrXUtnFEMI/K7MDENG");
         assert_eq!(format!("{secret:?}"), REDACTED);
         assert_eq!(format!("{secret}"), REDACTED);
-        assert_eq!(
-            format!("{:?}", Some(secret.clone())),
-            format!("Some({REDACTED})")
-        );
+        assert_eq!(format!("{:?}", Some(secret.clone())), format!("Some({REDACTED})"));
         assert_eq!(secret.expose(), "wJalrXUtnFEMI/K7MDENG");
     }
 

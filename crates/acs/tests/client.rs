@@ -1,6 +1,9 @@
 //! `Client::call` against loopback servers: exact wire format, signatures verified server-side,
 //! typed responses, retries, timeouts and decode errors.
 
+// Test helpers outside `#[test]` functions (setup, canned servers) panic on failure by design.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::sync::Arc;
@@ -63,7 +66,14 @@ fn get_role() -> ram::GetRole {
 
 fn assert_verified(server: &TestServer, scheme: &str) {
     for r in server.requests() {
-        assert_eq!(r.verified.as_deref(), Ok(scheme), "{} {}: {:?}", r.method, r.path, r.verified);
+        assert_eq!(
+            r.verified.as_deref(),
+            Ok(scheme),
+            "{} {}: {:?}",
+            r.method,
+            r.path,
+            r.verified
+        );
     }
 }
 
@@ -78,7 +88,13 @@ async fn v1_call_sends_exactly_the_sdk_parameters_and_a_verifiable_signature() {
     assert_eq!(response.request_id, "REQ-ROLE");
     assert_eq!(response.attempts, 1);
     assert_eq!(response.body.role.role_name, "AliyunPAIDLCDefaultRole");
-    assert!(response.body.role.assume_role_policy_document.contains("pai.aliyuncs.com"));
+    assert!(
+        response
+            .body
+            .role
+            .assume_role_policy_document
+            .contains("pai.aliyuncs.com")
+    );
 
     assert_verified(&server, "v1");
     let r = server.last();
@@ -130,8 +146,17 @@ async fn v1_call_with_sts_credentials_signs_the_security_token() {
     let r = server.last();
     assert_eq!(r.param("SecurityToken"), Some(TOKEN));
     assert_eq!(r.param("AccessKeyId"), Some(STS_AK));
-    assert!(r.raw_query.contains("SecurityToken=CAIS%2Btest%2FToken%3D%3Dabc~def%2Aghi"), "{}", r.raw_query);
-    assert_eq!(r.param("Signature"), Some("1cMX61b/sM+ff42YehRRaBTvHzU="), "reference vector V1-3");
+    assert!(
+        r.raw_query
+            .contains("SecurityToken=CAIS%2Btest%2FToken%3D%3Dabc~def%2Aghi"),
+        "{}",
+        r.raw_query
+    );
+    assert_eq!(
+        r.param("Signature"),
+        Some("1cMX61b/sM+ff42YehRRaBTvHzU="),
+        "reference vector V1-3"
+    );
 }
 
 #[tokio::test]
@@ -141,11 +166,17 @@ async fn v3_rpc_call_sends_the_documented_headers_and_a_verifiable_signature() {
         .with_clock(ManualClock::at("2024-01-02T03:04:05Z"))
         .with_nonce_source(ScriptedNonces::new(&["c0ffee00000040008000000000000101"]));
     let response = client.call(&get_role()).await.expect("GetRole");
-    assert_eq!(response.body.role.arn, "acs:ram::1234567890123456:role/aliyunpaidlcdefaultrole");
+    assert_eq!(
+        response.body.role.arn,
+        "acs:ram::1234567890123456:role/aliyunpaidlcdefaultrole"
+    );
     assert_verified(&server, "v3");
     let r = server.last();
     assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/"));
-    assert_eq!(r.raw_query, "RoleName=AliyunPAIDLCDefaultRole", "only business parameters in the query");
+    assert_eq!(
+        r.raw_query, "RoleName=AliyunPAIDLCDefaultRole",
+        "only business parameters in the query"
+    );
     assert!(r.body.is_empty());
     for (name, value) in [
         ("host", server.url().trim_start_matches("http://")),
@@ -160,8 +191,8 @@ async fn v3_rpc_call_sends_the_documented_headers_and_a_verifiable_signature() {
         assert_eq!(r.header(name), Some(value), "{name}");
     }
     assert_eq!(r.header("content-type"), None, "no body, no content-type");
-    let auth = acs::sign::acs3::Authorization::parse(r.header("authorization").expect("authorization"))
-        .expect("parses");
+    let auth =
+        acs::sign::acs3::Authorization::parse(r.header("authorization").expect("authorization")).expect("parses");
     assert_eq!(auth.credential, STS_AK);
     assert_eq!(
         auth.signed_headers,
@@ -230,17 +261,23 @@ async fn roa_calls_send_a_json_body_and_encoded_path_and_use_v3_even_in_v1_mode(
 fn canned(r: &Recorded) -> Reply {
     let policy_doc = "{\"Version\":\"1\",\"Statement\":[]}";
     let body = match r.action().as_str() {
-        "AssumeRole" => json!({"RequestId": "R", "AssumedRoleUser": {"Arn": "acs:ram::1:role/x/s", "AssumedRoleId": "3:s"},
+        "AssumeRole" => {
+            json!({"RequestId": "R", "AssumedRoleUser": {"Arn": "acs:ram::1:role/x/s", "AssumedRoleId": "3:s"},
             "Credentials": {"AccessKeyId": "STS.new", "AccessKeySecret": "new-secret", "SecurityToken": "new-token",
-                            "Expiration": "2030-01-01T00:00:00Z"}}),
-        "GetCallerIdentity" => json!({"RequestId": "R", "AccountId": "1234567890123456", "Arn": "acs:ram::1234567890123456:user/op",
-            "IdentityType": "RAMUser", "PrincipalId": "2038", "UserId": "2038"}),
+                            "Expiration": "2030-01-01T00:00:00Z"}})
+        }
+        "GetCallerIdentity" => {
+            json!({"RequestId": "R", "AccountId": "1234567890123456", "Arn": "acs:ram::1234567890123456:user/op",
+            "IdentityType": "RAMUser", "PrincipalId": "2038", "UserId": "2038"})
+        }
         "GetRole" | "CreateRole" | "UpdateRole" => role_json(),
         "GetPolicy" => json!({"RequestId": "R", "Policy": {"PolicyName": "PaiDlcOAuthPolicy", "PolicyType": "Custom",
             "DefaultVersion": "v2", "AttachmentCount": 1},
             "DefaultPolicyVersion": {"VersionId": "v2", "IsDefaultVersion": true, "PolicyDocument": policy_doc}}),
-        "CreatePolicy" => json!({"RequestId": "R", "Policy": {"PolicyName": "PaiDlcOAuthPolicy", "PolicyType": "Custom",
-            "DefaultVersion": "v1", "CreateDate": "2024-01-02T03:04:05Z"}}),
+        "CreatePolicy" => {
+            json!({"RequestId": "R", "Policy": {"PolicyName": "PaiDlcOAuthPolicy", "PolicyType": "Custom",
+            "DefaultVersion": "v1", "CreateDate": "2024-01-02T03:04:05Z"}})
+        }
         "GetPolicyVersion" | "CreatePolicyVersion" => json!({"RequestId": "R", "PolicyVersion": {"VersionId": "v2",
             "IsDefaultVersion": true, "PolicyDocument": policy_doc, "CreateDate": "2024-01-02T03:04:05Z"}}),
         "ListPolicyVersions" => json!({"RequestId": "R", "PolicyVersions": {"PolicyVersion": [
@@ -252,7 +289,9 @@ fn canned(r: &Recorded) -> Reply {
         "ListPolicyAttachments" => json!({"RequestId": "R", "PageNumber": 1, "PageSize": 10, "TotalCount": 1,
             "PolicyAttachments": {"PolicyAttachment": [{"PolicyName": "AliyunOSSFullAccess", "PolicyType": "System",
                 "PrincipalName": "r@role.1.onaliyunservice.com", "PrincipalType": "ServiceRole", "ResourceGroupId": "rg-1"}]}}),
-        "GetWorkspace" => json!({"RequestId": "R", "WorkspaceId": "81231", "WorkspaceName": "demo", "Status": "ENABLED"}),
+        "GetWorkspace" => {
+            json!({"RequestId": "R", "WorkspaceId": "81231", "WorkspaceName": "demo", "Status": "ENABLED"})
+        }
         "ListMembers" => json!({"RequestId": "R", "TotalCount": 1, "Members": [{"MemberId": "37", "UserId": "2038",
             "MemberName": "alice", "AccountType": "5", "Roles": ["PAI.AlgoDeveloper"]}]}),
         "OpenOssService" | "OpenNASService" => json!({"RequestId": "R", "OrderId": "20671870151"}),
@@ -281,7 +320,10 @@ async fn exercise_every_api(version: SignatureVersion) {
     assert_eq!(assumed.body.credentials.access_key_id, "STS.new");
     let me = client.call(&sts::GetCallerIdentity).await.expect("GetCallerIdentity");
     assert_eq!(me.body.account_id, "1234567890123456");
-    assert_eq!(client.call(&get_role()).await.expect("GetRole").body.role.role_name, role);
+    assert_eq!(
+        client.call(&get_role()).await.expect("GetRole").body.role.role_name,
+        role
+    );
     let created = client
         .call(&ram::CreateRole {
             role_name: role.clone(),
@@ -301,20 +343,37 @@ async fn exercise_every_api(version: SignatureVersion) {
         .await
         .expect("UpdateRole");
     let got = client
-        .call(&ram::GetPolicy { policy_name: policy.clone(), policy_type: Custom })
+        .call(&ram::GetPolicy {
+            policy_name: policy.clone(),
+            policy_type: Custom,
+        })
         .await
         .expect("GetPolicy");
-    assert_eq!(got.body.default_policy_version.map(|v| v.version_id).as_deref(), Some("v2"));
+    assert_eq!(
+        got.body.default_policy_version.map(|v| v.version_id).as_deref(),
+        Some("v2")
+    );
     client
-        .call(&ram::CreatePolicy { policy_name: policy.clone(), policy_document: doc.clone(), description: None })
+        .call(&ram::CreatePolicy {
+            policy_name: policy.clone(),
+            policy_document: doc.clone(),
+            description: None,
+        })
         .await
         .expect("CreatePolicy");
     client
-        .call(&ram::GetPolicyVersion { policy_name: policy.clone(), policy_type: Custom, version_id: "v2".into() })
+        .call(&ram::GetPolicyVersion {
+            policy_name: policy.clone(),
+            policy_type: Custom,
+            version_id: "v2".into(),
+        })
         .await
         .expect("GetPolicyVersion");
     let versions = client
-        .call(&ram::ListPolicyVersions { policy_name: policy.clone(), policy_type: Custom })
+        .call(&ram::ListPolicyVersions {
+            policy_name: policy.clone(),
+            policy_type: Custom,
+        })
         .await
         .expect("ListPolicyVersions");
     assert_eq!(versions.body.policy_versions.len(), 2);
@@ -329,7 +388,10 @@ async fn exercise_every_api(version: SignatureVersion) {
         .expect("CreatePolicyVersion");
     assert!(new_version.body.policy_version.is_default_version);
     client
-        .call(&ram::DeletePolicyVersion { policy_name: policy.clone(), version_id: "v1".into() })
+        .call(&ram::DeletePolicyVersion {
+            policy_name: policy.clone(),
+            version_id: "v1".into(),
+        })
         .await
         .expect("DeletePolicyVersion");
     client
@@ -342,14 +404,26 @@ async fn exercise_every_api(version: SignatureVersion) {
         .await
         .expect("AttachPolicyToRole");
     let attached = client
-        .call(&ram::ListPoliciesForRole { role_name: role.clone() })
+        .call(&ram::ListPoliciesForRole {
+            role_name: role.clone(),
+        })
         .await
         .expect("ListPoliciesForRole");
     assert_eq!(
-        attached.body.policies.iter().map(|p| (p.policy_name.as_str(), p.policy_type)).collect::<Vec<_>>(),
+        attached
+            .body
+            .policies
+            .iter()
+            .map(|p| (p.policy_name.as_str(), p.policy_type))
+            .collect::<Vec<_>>(),
         [("AliyunOSSFullAccess", System), ("PaiDlcOAuthPolicy", Custom)]
     );
-    let user = client.call(&ram::GetUser { user_name: "alice".into() }).await.expect("GetUser");
+    let user = client
+        .call(&ram::GetUser {
+            user_name: "alice".into(),
+        })
+        .await
+        .expect("GetUser");
     assert_eq!(user.body.user.user_id, "2038");
     client
         .call(&ram::AttachPolicyToUser {
@@ -361,7 +435,9 @@ async fn exercise_every_api(version: SignatureVersion) {
         .await
         .expect("AttachPolicyToUser");
     client
-        .call(&ram::ListPoliciesForUser { user_name: "alice".into() })
+        .call(&ram::ListPoliciesForUser {
+            user_name: "alice".into(),
+        })
         .await
         .expect("ListPoliciesForUser");
     client
@@ -375,17 +451,27 @@ async fn exercise_every_api(version: SignatureVersion) {
         .await
         .expect("AttachPolicy");
     let attachments = client
-        .call(&resourcemanager::ListPolicyAttachments { resource_group_id: Some("rg-1".into()), ..Default::default() })
+        .call(&resourcemanager::ListPolicyAttachments {
+            resource_group_id: Some("rg-1".into()),
+            ..Default::default()
+        })
         .await
         .expect("ListPolicyAttachments");
     assert_eq!(attachments.body.policy_attachments[0].resource_group_id, "rg-1");
     let ws = client
-        .call(&aiworkspace::GetWorkspace { workspace_id: "81231".into(), verbose: Some(true) })
+        .call(&aiworkspace::GetWorkspace {
+            workspace_id: "81231".into(),
+            verbose: Some(true),
+        })
         .await
         .expect("GetWorkspace");
     assert_eq!(ws.body.workspace_name, "demo");
     let members = client
-        .call(&aiworkspace::ListMembers { workspace_id: "81231".into(), user_id: Some("2038".into()), ..Default::default() })
+        .call(&aiworkspace::ListMembers {
+            workspace_id: "81231".into(),
+            user_id: Some("2038".into()),
+            ..Default::default()
+        })
         .await
         .expect("ListMembers");
     assert_eq!(members.body.members[0].roles, ["PAI.AlgoDeveloper"]);
@@ -402,7 +488,12 @@ async fn exercise_every_api(version: SignatureVersion) {
     let seen: Vec<(String, Option<String>)> = server
         .requests()
         .iter()
-        .map(|r| (r.action(), r.param("Version").or(r.header("x-acs-version")).map(str::to_owned)))
+        .map(|r| {
+            (
+                r.action(),
+                r.param("Version").or(r.header("x-acs-version")).map(str::to_owned),
+            )
+        })
         .collect();
     let expect = |action: &str, version: &str| (action.to_owned(), Some(version.to_owned()));
     assert!(seen.contains(&expect("AssumeRole", "2015-04-01")));
@@ -412,12 +503,24 @@ async fn exercise_every_api(version: SignatureVersion) {
     assert!(seen.contains(&expect("GetWorkspace", "2021-02-04")));
     assert_eq!(seen.len(), 22);
     let requests = server.requests();
-    let ws_request = requests.iter().find(|r| r.action() == "GetWorkspace").expect("GetWorkspace sent");
-    assert_eq!((ws_request.method.as_str(), ws_request.path.as_str()), ("GET", "/api/v1/workspaces/81231"));
+    let ws_request = requests
+        .iter()
+        .find(|r| r.action() == "GetWorkspace")
+        .expect("GetWorkspace sent");
+    assert_eq!(
+        (ws_request.method.as_str(), ws_request.path.as_str()),
+        ("GET", "/api/v1/workspaces/81231")
+    );
     assert_eq!(ws_request.param("Verbose"), Some("true"));
-    let cpv = requests.iter().find(|r| r.action() == "CreatePolicyVersion").expect("sent");
+    let cpv = requests
+        .iter()
+        .find(|r| r.action() == "CreatePolicyVersion")
+        .expect("sent");
     assert_eq!(cpv.param("SetAsDefault"), Some("true"));
-    assert_eq!(cpv.param("RotateStrategy"), Some("DeleteOldestNonDefaultVersionWhenLimitExceeded"));
+    assert_eq!(
+        cpv.param("RotateStrategy"),
+        Some("DeleteOldestNonDefaultVersionWhenLimitExceeded")
+    );
 }
 
 #[tokio::test]
@@ -442,7 +545,10 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
         })
         .await
         .expect_err("refused");
-    assert!(matches!(err, Error::InvalidInput { action: "AssumeRole", ref message } if message.contains("RoleSessionName")), "{err:?}");
+    assert!(
+        matches!(err, Error::InvalidInput { action: "AssumeRole", ref message } if message.contains("RoleSessionName")),
+        "{err:?}"
+    );
     let err = client
         .call(&sts::AssumeRole {
             role_arn: "acs:ram::1234567890123456:role/x".into(),
@@ -461,15 +567,22 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn throttling_is_retried_until_success() {
     let server = TestServer::start(KEYS, |_, i| {
-        if i < 2 { Reply::error(400, "Throttling.User", &format!("T-{i}")) } else { Reply::json(200, role_json()) }
+        if i < 2 {
+            Reply::error(400, "Throttling.User", &format!("T-{i}"))
+        } else {
+            Reply::json(200, role_json())
+        }
     })
     .await;
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
     let response = client.call(&get_role()).await.expect("succeeds after throttling");
     assert_eq!(response.attempts, 3);
     assert_eq!(server.hits(), 3);
-    let nonces: std::collections::HashSet<String> =
-        server.requests().iter().filter_map(|r| r.nonce().map(str::to_owned)).collect();
+    let nonces: std::collections::HashSet<String> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.nonce().map(str::to_owned))
+        .collect();
     assert_eq!(nonces.len(), 3, "every attempt is freshly signed");
 }
 
@@ -489,7 +602,11 @@ async fn service_unavailable_is_retried_up_to_the_attempt_limit() {
 #[tokio::test]
 async fn internal_error_is_retried() {
     let server = TestServer::start(KEYS, |_, i| {
-        if i == 0 { Reply::error(500, "InternalError", "IE-0") } else { Reply::json(200, role_json()) }
+        if i == 0 {
+            Reply::error(500, "InternalError", "IE-0")
+        } else {
+            Reply::json(200, role_json())
+        }
     })
     .await;
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
@@ -499,9 +616,10 @@ async fn internal_error_is_retried() {
 
 #[tokio::test]
 async fn an_unparseable_5xx_is_retried_and_reported_by_status() {
-    let server =
-        TestServer::start(KEYS, |_, _| Reply::raw(502, "text/html", "<html><body>502 Bad Gateway</body></html>"))
-            .await;
+    let server = TestServer::start(KEYS, |_, _| {
+        Reply::raw(502, "text/html", "<html><body>502 Bad Gateway</body></html>")
+    })
+    .await;
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
     let err = client.call(&get_role()).await.expect_err("bad gateway");
     assert_eq!(server.hits(), 4);
@@ -530,8 +648,10 @@ async fn x_acs_retry_after_is_honoured() {
 
 #[tokio::test]
 async fn x_acs_retry_after_does_not_make_a_permanent_error_retryable() {
-    let server =
-        TestServer::start(KEYS, |_, _| Reply::error(403, "NoPermission", "NP").header("x-acs-retry-after", "10")).await;
+    let server = TestServer::start(KEYS, |_, _| {
+        Reply::error(403, "NoPermission", "NP").header("x-acs-retry-after", "10")
+    })
+    .await;
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
     let err = client.call(&get_role()).await.expect_err("denied");
     assert_eq!((server.hits(), err.attempts()), (1, 1));
@@ -539,7 +659,11 @@ async fn x_acs_retry_after_does_not_make_a_permanent_error_retryable() {
 
 #[tokio::test]
 async fn permanent_errors_hit_the_server_exactly_once() {
-    for (status, code) in [(403, "NoPermission"), (404, "EntityNotExist.Role"), (409, "EntityAlreadyExists.Role")] {
+    for (status, code) in [
+        (403, "NoPermission"),
+        (404, "EntityNotExist.Role"),
+        (409, "EntityAlreadyExists.Role"),
+    ] {
         let server = TestServer::start(KEYS, move |_, _| Reply::error(status, code, "REQ-PERM")).await;
         let client = client_for(&server.url(), SignatureVersion::V1, ak());
         let err = client.call(&get_role()).await.expect_err(code);
@@ -549,12 +673,17 @@ async fn permanent_errors_hit_the_server_exactly_once() {
         assert_eq!(err.http_status(), Some(status));
         assert_eq!(err.request_id(), Some("REQ-PERM"));
         assert!(!err.is_retryable());
-        let Error::Service { action, error, .. } = &err else { panic!("{err:?}") };
+        let Error::Service { action, error, .. } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(*action, "GetRole");
         assert_eq!(error.host_id.as_deref(), Some("test.aliyuncs.com"));
         assert!(error.recommend.as_deref().is_some_and(|r| r.contains(code)));
         let text = err.to_string();
-        assert!(text.contains("GetRole") && text.contains(code) && text.contains("REQ-PERM"), "{text}");
+        assert!(
+            text.contains("GetRole") && text.contains(code) && text.contains("REQ-PERM"),
+            "{text}"
+        );
     }
 }
 
@@ -566,12 +695,20 @@ async fn signature_nonce_used_is_retried_exactly_once_with_a_new_nonce() {
     assert_eq!(server.hits(), 2);
     assert_eq!(err.attempts(), 2);
     assert_eq!(err.code(), Some("SignatureNonceUsed"));
-    let nonces: Vec<String> = server.requests().iter().filter_map(|r| r.nonce().map(str::to_owned)).collect();
+    let nonces: Vec<String> = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.nonce().map(str::to_owned))
+        .collect();
     assert_eq!(nonces.len(), 2);
     assert_ne!(nonces[0], nonces[1]);
 
     let server = TestServer::start(KEYS, |_, i| {
-        if i == 0 { Reply::error(400, "SignatureNonceUsed", "NONCE") } else { Reply::json(200, role_json()) }
+        if i == 0 {
+            Reply::error(400, "SignatureNonceUsed", "NONCE")
+        } else {
+            Reply::json(200, role_json())
+        }
     })
     .await;
     let client = client_for(&server.url(), SignatureVersion::V3, ak());
@@ -590,7 +727,10 @@ async fn xml_error_bodies_are_understood() {
     .await;
     let client = client_for(&server.url(), SignatureVersion::V3, ak());
     let err = client.call(&get_role()).await.expect_err("absent");
-    assert_eq!((err.code(), err.request_id()), (Some("EntityNotExist.Role"), Some("X-1")));
+    assert_eq!(
+        (err.code(), err.request_id()),
+        (Some("EntityNotExist.Role"), Some("X-1"))
+    );
     assert_eq!(server.hits(), 1);
 }
 
@@ -602,7 +742,14 @@ async fn connection_refused_is_retried_then_reported_as_transport() {
     };
     let client = client_for(&format!("http://127.0.0.1:{port}"), SignatureVersion::V1, ak());
     let err = client.call(&get_role()).await.expect_err("nothing listens");
-    let Error::Transport { action, attempts, message } = &err else { panic!("{err:?}") };
+    let Error::Transport {
+        action,
+        attempts,
+        message,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!((*action, *attempts), ("GetRole", 4));
     assert!(!message.contains("Signature"), "no URL in the message: {message}");
     assert!(err.is_retryable());
@@ -632,10 +779,16 @@ async fn a_server_that_never_answers_times_out_without_hanging() {
         .await
         .expect("the call must end on its own");
     let err = result.expect_err("no answer");
-    let Error::Transport { attempts, message, .. } = &err else { panic!("{err:?}") };
+    let Error::Transport { attempts, message, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(*attempts, 2);
     assert!(message.contains("timed out"), "{message}");
-    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 // ---- bad responses ---------------------------------------------------------------------------
@@ -643,17 +796,45 @@ async fn a_server_that_never_answers_times_out_without_hanging() {
 #[tokio::test]
 async fn bad_successful_bodies_are_decode_errors_naming_the_api_and_request_id() {
     let cases: Vec<(Reply, Option<&str>, &str)> = vec![
-        (Reply::raw(200, "application/json", "{\"RequestId\":\"R-MAL\",\"Role\":{,}}").header("x-acs-request-id", "H-MAL"), Some("H-MAL"), "malformed"),
-        (Reply::raw(200, "text/html", "<!DOCTYPE html><html><body>Login</body></html>"), None, "markup"),
-        (Reply::json(200, json!({"RequestId": "R-MISS", "Role": {"RoleName": "x"}})), Some("R-MISS"), "missing field"),
-        (Reply::raw(200, "application/json", "{\"RequestId\":\"R-TR\",\"Role\":{\"RoleId\":\"1\""), None, "truncated"),
+        (
+            Reply::raw(200, "application/json", "{\"RequestId\":\"R-MAL\",\"Role\":{,}}")
+                .header("x-acs-request-id", "H-MAL"),
+            Some("H-MAL"),
+            "malformed",
+        ),
+        (
+            Reply::raw(200, "text/html", "<!DOCTYPE html><html><body>Login</body></html>"),
+            None,
+            "markup",
+        ),
+        (
+            Reply::json(200, json!({"RequestId": "R-MISS", "Role": {"RoleName": "x"}})),
+            Some("R-MISS"),
+            "missing field",
+        ),
+        (
+            Reply::raw(
+                200,
+                "application/json",
+                "{\"RequestId\":\"R-TR\",\"Role\":{\"RoleId\":\"1\"",
+            ),
+            None,
+            "truncated",
+        ),
         (Reply::json(200, json!({"Role": {}})), None, "RequestId"),
     ];
     for (reply, request_id, fragment) in cases {
         let server = TestServer::start(KEYS, move |_, _| reply.clone()).await;
         let client = client_for(&server.url(), SignatureVersion::V1, ak());
         let err = client.call(&get_role()).await.expect_err(fragment);
-        let Error::Decode { action, http_status, request_id: got, message, attempts } = &err else {
+        let Error::Decode {
+            action,
+            http_status,
+            request_id: got,
+            message,
+            attempts,
+        } = &err
+        else {
             panic!("{fragment}: {err:?}")
         };
         assert_eq!((*action, *http_status, *attempts), ("GetRole", 200, 1), "{fragment}");

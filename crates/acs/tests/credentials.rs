@@ -1,5 +1,8 @@
 //! Credential providers against loopback servers and profile files in temporary directories.
 
+// Test helpers outside `#[test]` functions (setup, canned servers) panic on failure by design.
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
@@ -34,7 +37,10 @@ fn client(url: &str) -> Client {
 }
 
 fn base_client(url: &str) -> Client {
-    client(url).with_credentials(Arc::new(StaticProvider::new(Credentials::access_key(BASE_AK, BASE_SECRET))))
+    client(url).with_credentials(Arc::new(StaticProvider::new(Credentials::access_key(
+        BASE_AK,
+        BASE_SECRET,
+    ))))
 }
 
 fn params() -> AssumeRoleParams {
@@ -68,7 +74,10 @@ async fn assume_role_signs_with_the_base_identity_and_returns_sts_credentials() 
     assert_eq!(creds.access_key_id, "STS.assumed");
     assert_eq!(creds.access_key_secret.expose(), "assumed-secret");
     assert_eq!(creds.security_token.as_ref().map(|t| t.expose()), Some("assumed-token"));
-    assert_eq!(creds.expiration.map(|e| e.to_string()), Some("2024-01-02T04:04:05Z".to_owned()));
+    assert_eq!(
+        creds.expiration.map(|e| e.to_string()),
+        Some("2024-01-02T04:04:05Z".to_owned())
+    );
     let r = server.last();
     assert_eq!(r.verified.as_deref(), Ok("v1"));
     assert_eq!(r.action(), "AssumeRole");
@@ -89,7 +98,12 @@ async fn assume_role_credentials_are_cached_until_five_minutes_before_expiry() {
     let server_clock = Arc::clone(&clock);
     // Like STS: every answer expires an hour after it is issued.
     let server = TestServer::start(&[(BASE_AK, BASE_SECRET)], move |_, i| {
-        assume_role_reply(&format!("STS.k{i}"), "s", "t", &server_clock.now_plus(SignedDuration::from_hours(1)))
+        assume_role_reply(
+            &format!("STS.k{i}"),
+            "s",
+            "t",
+            &server_clock.now_plus(SignedDuration::from_hours(1)),
+        )
     })
     .await;
     let provider = AssumeRoleProvider::new(base_client(&server.url()).with_clock(clock.clone()), params());
@@ -99,12 +113,21 @@ async fn assume_role_credentials_are_cached_until_five_minutes_before_expiry() {
     assert_eq!(provider.provide().await.expect("6 min left").access_key_id, "STS.k0");
     assert_eq!(server.hits(), 1);
     clock.advance(SignedDuration::from_mins(2));
-    assert_eq!(provider.provide().await.expect("4 min left: refreshed").access_key_id, "STS.k1");
+    assert_eq!(
+        provider.provide().await.expect("4 min left: refreshed").access_key_id,
+        "STS.k1"
+    );
     assert_eq!(server.hits(), 2);
     clock.advance(SignedDuration::from_mins(50));
-    assert_eq!(provider.provide().await.expect("new expiry honoured").access_key_id, "STS.k1");
+    assert_eq!(
+        provider.provide().await.expect("new expiry honoured").access_key_id,
+        "STS.k1"
+    );
     clock.advance(SignedDuration::from_mins(6));
-    assert_eq!(provider.provide().await.expect("refreshed again").access_key_id, "STS.k2");
+    assert_eq!(
+        provider.provide().await.expect("refreshed again").access_key_id,
+        "STS.k2"
+    );
     assert_eq!(server.hits(), 3);
 }
 
@@ -116,7 +139,10 @@ async fn concurrent_provide_calls_share_a_single_assume_role() {
         assume_role_reply(&format!("STS.k{i}"), "s", "t", &expiration).delayed(Duration::from_millis(200))
     })
     .await;
-    let provider = Arc::new(AssumeRoleProvider::new(base_client(&server.url()).with_clock(clock), params()));
+    let provider = Arc::new(AssumeRoleProvider::new(
+        base_client(&server.url()).with_clock(clock),
+        params(),
+    ));
     let tasks: Vec<_> = (0..64)
         .map(|_| {
             let provider = Arc::clone(&provider);
@@ -144,7 +170,9 @@ async fn a_failing_assume_role_is_reported_once_to_every_waiter() {
         .collect();
     for task in tasks {
         let err = task.await.expect("joined").expect_err("denied");
-        let CredentialsError::Sts(inner) = &err else { panic!("{err:?}") };
+        let CredentialsError::Sts(inner) = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(inner.code(), Some("NoPermission"));
         assert!(!format!("{err:?} {err}").contains(BASE_SECRET));
     }
@@ -190,19 +218,39 @@ async fn profile_ak_and_sts_token_modes_follow_current_and_alibaba_cloud_profile
     assert_eq!(creds.access_key_secret.expose(), "default-secret");
     assert!(creds.security_token.is_none());
 
-    let creds = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "sts"), c.clone()).await.expect("sts");
+    let creds = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "sts"), c.clone())
+        .await
+        .expect("sts");
     assert_eq!(creds.access_key_id, "STS.profile");
-    assert_eq!(creds.security_token.as_ref().map(|t| t.expose()), Some("sts-token-value"));
+    assert_eq!(
+        creds.security_token.as_ref().map(|t| t.expose()),
+        Some("sts-token-value")
+    );
 
     let half = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "half"), c.clone()).await;
-    assert!(matches!(&half, Err(CredentialsError::Invalid(m)) if m.contains("access_key_secret")), "{half:?}");
+    assert!(
+        matches!(&half, Err(CredentialsError::Invalid(m)) if m.contains("access_key_secret")),
+        "{half:?}"
+    );
     let missing = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "nope"), c.clone()).await;
-    assert!(matches!(&missing, Err(CredentialsError::Invalid(m)) if m.contains("nope")), "{missing:?}");
-    let disabled =
-        from_profile(env.clone().with_var("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true"), c.clone()).await;
-    assert!(matches!(disabled, Err(CredentialsError::NotConfigured(_))), "{disabled:?}");
+    assert!(
+        matches!(&missing, Err(CredentialsError::Invalid(m)) if m.contains("nope")),
+        "{missing:?}"
+    );
+    let disabled = from_profile(
+        env.clone().with_var("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true"),
+        c.clone(),
+    )
+    .await;
+    assert!(
+        matches!(disabled, Err(CredentialsError::NotConfigured(_))),
+        "{disabled:?}"
+    );
     let no_file = from_profile(Env::default().with_home(home.path().join("elsewhere")), c).await;
-    assert!(matches!(no_file, Err(CredentialsError::NotConfigured(_))), "{no_file:?}");
+    assert!(
+        matches!(no_file, Err(CredentialsError::NotConfigured(_))),
+        "{no_file:?}"
+    );
 }
 
 #[tokio::test]
@@ -220,9 +268,15 @@ async fn unknown_and_unsupported_profile_modes_are_typed_errors() {
         other => panic!("{other:?}"),
     }
     let sso = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "sso"), c.clone()).await;
-    assert!(matches!(&sso, Err(CredentialsError::Invalid(m)) if m.contains("CloudSSO")), "{sso:?}");
+    assert!(
+        matches!(&sso, Err(CredentialsError::Invalid(m)) if m.contains("CloudSSO")),
+        "{sso:?}"
+    );
     let cycle = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "loop-a"), c.clone()).await;
-    assert!(matches!(&cycle, Err(CredentialsError::Invalid(m)) if m.contains("cycle")), "{cycle:?}");
+    assert!(
+        matches!(&cycle, Err(CredentialsError::Invalid(m)) if m.contains("cycle")),
+        "{cycle:?}"
+    );
 
     let broken = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(broken.path().join(".aliyun")).expect("mkdir");
@@ -245,7 +299,9 @@ async fn ram_role_arn_profile_assumes_the_role_with_the_profile_key() {
         }
     })
     .await;
-    let env = Env::default().with_home(home.path()).with_var("ALIBABA_CLOUD_PROFILE", "role");
+    let env = Env::default()
+        .with_home(home.path())
+        .with_var("ALIBABA_CLOUD_PROFILE", "role");
     let provider = ProfileProvider::new(&env, client(&server.url()).with_clock(clock.clone()));
     let creds = provider.provide().await.expect("role profile");
     assert_eq!(creds.access_key_id, "STS.hop1");
@@ -258,7 +314,9 @@ async fn ram_role_arn_profile_assumes_the_role_with_the_profile_key() {
     assert_eq!(r.param("DurationSeconds"), Some("1800"));
     assert_eq!(r.param("ExternalId"), Some("ext-p"));
 
-    let env = Env::default().with_home(home.path()).with_var("ALIBABA_CLOUD_PROFILE", "chain");
+    let env = Env::default()
+        .with_home(home.path())
+        .with_var("ALIBABA_CLOUD_PROFILE", "chain");
     let creds = ProfileProvider::new(&env, client(&server.url()).with_clock(clock))
         .provide()
         .await
@@ -266,7 +324,11 @@ async fn ram_role_arn_profile_assumes_the_role_with_the_profile_key() {
     assert_eq!(creds.access_key_id, "STS.hop2");
     let hop2 = server.last();
     assert_eq!(hop2.verified.as_deref(), Ok("v1"));
-    assert_eq!(hop2.param("AccessKeyId"), Some("STS.hop1"), "second hop signed with the first hop's keys");
+    assert_eq!(
+        hop2.param("AccessKeyId"),
+        Some("STS.hop1"),
+        "second hop signed with the first hop's keys"
+    );
     assert_eq!(hop2.param("SecurityToken"), Some("hop1-token"));
     assert_eq!(hop2.param("RoleArn"), Some("acs:ram::1234567890123456:role/second-hop"));
 }
@@ -275,9 +337,15 @@ async fn ram_role_arn_profile_assumes_the_role_with_the_profile_key() {
 
 fn oidc_env(token_file: &Path) -> Env {
     Env::from_pairs([
-        ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", token_file.to_string_lossy().into_owned()),
+        (
+            "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+            token_file.to_string_lossy().into_owned(),
+        ),
         ("ALIBABA_CLOUD_ROLE_ARN", ROLE_ARN.to_owned()),
-        ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1234567890123456:oidc-provider/ack-rrsa".to_owned()),
+        (
+            "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+            "acs:ram::1234567890123456:oidc-provider/ack-rrsa".to_owned(),
+        ),
         ("ALIBABA_CLOUD_ROLE_SESSION_NAME", "rrsa-session".to_owned()),
     ])
 }
@@ -297,9 +365,16 @@ async fn oidc_exchanges_the_token_file_anonymously() {
     assert_eq!(creds.access_key_id, "STS.oidc");
     let r = server.last();
     assert_eq!(r.action(), "AssumeRoleWithOIDC");
-    assert_eq!(r.verified, Err("unsigned".to_owned()), "AssumeRoleWithOIDC is anonymous");
+    assert_eq!(
+        r.verified,
+        Err("unsigned".to_owned()),
+        "AssumeRoleWithOIDC is anonymous"
+    );
     assert_eq!(r.param("OIDCToken"), Some("eyJhbGciOiJSUzI1NiJ9.oidc-jwt-value"));
-    assert_eq!(r.param("OIDCProviderArn"), Some("acs:ram::1234567890123456:oidc-provider/ack-rrsa"));
+    assert_eq!(
+        r.param("OIDCProviderArn"),
+        Some("acs:ram::1234567890123456:oidc-provider/ack-rrsa")
+    );
     assert_eq!(r.param("RoleSessionName"), Some("rrsa-session"));
     assert_eq!(r.param("AccessKeyId"), None);
     assert!(!format!("{provider:?}").contains("oidc-jwt-value"));
@@ -308,11 +383,17 @@ async fn oidc_exchanges_the_token_file_anonymously() {
     assert!(matches!(unset, Err(CredentialsError::NotConfigured(_))));
     let missing_file = OidcProvider::new(
         client(&server.url()),
-        OidcParams { oidc_token_file: dir.path().join("absent"), ..OidcParams::from_env(&env).expect("params") },
+        OidcParams {
+            oidc_token_file: dir.path().join("absent"),
+            ..OidcParams::from_env(&env).expect("params")
+        },
     )
     .provide()
     .await;
-    assert!(matches!(missing_file, Err(CredentialsError::Provider { provider: "oidc", .. })), "{missing_file:?}");
+    assert!(
+        matches!(missing_file, Err(CredentialsError::Provider { provider: "oidc", .. })),
+        "{missing_file:?}"
+    );
 }
 
 // ---- ECS metadata ----------------------------------------------------------------------------
@@ -352,7 +433,9 @@ async fn metadata_server(v2: bool) -> Metadata {
 #[tokio::test]
 async fn ecs_ram_role_uses_the_imdsv2_token_and_discovers_the_role() {
     let md = metadata_server(true).await;
-    let provider = EcsRamRoleProvider::new(None).expect("provider").with_base_url(md.server.url());
+    let provider = EcsRamRoleProvider::new(None)
+        .expect("provider")
+        .with_base_url(md.server.url());
     let creds = provider.provide().await.expect("metadata credentials");
     assert_eq!(creds.access_key_id, "STS.ecs");
     assert_eq!(creds.security_token.as_ref().map(|t| t.expose()), Some("ecs-token"));
@@ -365,13 +448,18 @@ async fn ecs_ram_role_uses_the_imdsv2_token_and_discovers_the_role() {
 #[tokio::test]
 async fn ecs_ram_role_falls_back_to_imdsv1_unless_disabled() {
     let md = metadata_server(false).await;
-    let provider = EcsRamRoleProvider::new(Some("EcsRole".into())).expect("provider").with_base_url(md.server.url());
+    let provider = EcsRamRoleProvider::new(Some("EcsRole".into()))
+        .expect("provider")
+        .with_base_url(md.server.url());
     assert_eq!(provider.provide().await.expect("v1 fallback").access_key_id, "STS.ecs");
     let strict = EcsRamRoleProvider::from_env(&Env::from_pairs([("ALIBABA_CLOUD_IMDSV1_DISABLED", "true")]))
         .expect("provider")
         .with_base_url(md.server.url());
     let err = strict.provide().await.expect_err("v1 disabled");
-    assert!(matches!(&err, CredentialsError::Provider { provider: "ecs_ram_role", message } if message.contains("IMDSv1")), "{err:?}");
+    assert!(
+        matches!(&err, CredentialsError::Provider { provider: "ecs_ram_role", message } if message.contains("IMDSv1")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -379,7 +467,9 @@ async fn ecs_profile_mode_reads_the_metadata_service() {
     let md = metadata_server(true).await;
     let home = tempfile::tempdir().expect("tempdir");
     write_profile(home.path(), &profiles());
-    let env = Env::default().with_home(home.path()).with_var("ALIBABA_CLOUD_PROFILE", "ecs");
+    let env = Env::default()
+        .with_home(home.path())
+        .with_var("ALIBABA_CLOUD_PROFILE", "ecs");
     let creds = ProfileProvider::new(&env, client("http://127.0.0.1:9"))
         .with_ecs_metadata_url(md.server.url())
         .provide()
@@ -387,7 +477,10 @@ async fn ecs_profile_mode_reads_the_metadata_service() {
         .expect("ecs profile");
     assert_eq!(creds.access_key_id, "STS.ecs");
     let paths: Vec<String> = md.server.requests().iter().map(|r| r.path.clone()).collect();
-    assert!(!paths.contains(&"/latest/meta-data/ram/security-credentials/".to_owned()), "role name from the profile");
+    assert!(
+        !paths.contains(&"/latest/meta-data/ram/security-credentials/".to_owned()),
+        "role name from the profile"
+    );
 }
 
 // ---- the default chain -------------------------------------------------------------------------
@@ -406,20 +499,32 @@ async fn default_chain_order_is_env_oidc_profile_ecs() {
     let c = client(&sts.url());
     let chain = |env: &Env| DefaultChain::with_metadata_url(env, &c, &md.server.url()).expect("chain");
 
-    let env_keys = [("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI.env"), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret")];
+    let env_keys = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI.env"),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"),
+    ];
     let mut everything = oidc_env(&token_file).with_home(home.path());
     for (k, v) in env_keys {
         everything = everything.with_var(k, v);
     }
     let all = chain(&everything);
-    assert_eq!(all.provider_names(), ["environment", "oidc", "cli_profile", "ecs_ram_role"]);
+    assert_eq!(
+        all.provider_names(),
+        ["environment", "oidc", "cli_profile", "ecs_ram_role"]
+    );
     assert_eq!(all.provide().await.expect("env").access_key_id, "LTAI.env");
 
     let without_env = oidc_env(&token_file).with_home(home.path());
-    assert_eq!(chain(&without_env).provide().await.expect("oidc").access_key_id, "STS.oidc");
+    assert_eq!(
+        chain(&without_env).provide().await.expect("oidc").access_key_id,
+        "STS.oidc"
+    );
 
     let profile_only = Env::default().with_home(home.path());
-    assert_eq!(chain(&profile_only).provide().await.expect("profile").access_key_id, "LTAI.default");
+    assert_eq!(
+        chain(&profile_only).provide().await.expect("profile").access_key_id,
+        "LTAI.default"
+    );
 
     let nothing = Env::default();
     assert_eq!(chain(&nothing).provide().await.expect("ecs").access_key_id, "STS.ecs");
@@ -430,7 +535,10 @@ async fn default_chain_order_is_env_oidc_profile_ecs() {
     match none.provide().await {
         Err(CredentialsError::ChainExhausted(failures)) => {
             assert_eq!(failures.len(), 2);
-            assert!(failures[0].starts_with("environment:") && failures[1].starts_with("cli_profile:"), "{failures:?}");
+            assert!(
+                failures[0].starts_with("environment:") && failures[1].starts_with("cli_profile:"),
+                "{failures:?}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -443,7 +551,11 @@ async fn default_chain_keeps_using_the_provider_that_won() {
     let chain = DefaultChain::with_metadata_url(&Env::default(), &c, &md.server.url()).expect("chain");
     chain.provide().await.expect("ecs");
     chain.provide().await.expect("ecs again");
-    assert_eq!(md.token_requests.load(Ordering::SeqCst), 1, "the ECS provider (and its cache) is reused");
+    assert_eq!(
+        md.token_requests.load(Ordering::SeqCst),
+        1,
+        "the ECS provider (and its cache) is reused"
+    );
 }
 
 #[tokio::test]
@@ -482,6 +594,10 @@ async fn reqwest_free_get(base: &str, path: &str) -> StatusCode {
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).await.expect("read");
-    let code: u16 = response.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status line");
+    let code: u16 = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status line");
     StatusCode::from_u16(code).expect("status")
 }

@@ -10,8 +10,7 @@ fn param_name() -> impl Strategy<Value = String> {
 }
 
 fn params() -> impl Strategy<Value = Vec<(String, String)>> {
-    prop::collection::btree_map(param_name(), any::<String>(), 1..8)
-        .prop_map(|m| m.into_iter().collect())
+    prop::collection::btree_map(param_name(), any::<String>(), 1..8).prop_map(|m| m.into_iter().collect())
 }
 
 /// Flips one byte of `s` (keeping valid UTF-8 by replacing a char with another one).

@@ -20,10 +20,8 @@ fn load<T: for<'de> Deserialize<'de>>(name: &str) -> Vec<T> {
         vectors: Vec<T>,
     }
     let path = vectors_dir().join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let file: File<T> =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let file: File<T> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
     file.vectors
 }
 
@@ -63,10 +61,7 @@ fn every_official_rpc_v1_vector_reproduces_string_to_sign_and_signature() {
             params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
             &v.access_key_secret,
         );
-        assert_eq!(
-            signed.string_to_sign, v.string_to_sign,
-            "vector {i}: string-to-sign"
-        );
+        assert_eq!(signed.string_to_sign, v.string_to_sign, "vector {i}: string-to-sign");
         assert_eq!(signed.signature, v.signature, "vector {i}: signature");
     }
 }
@@ -110,19 +105,14 @@ fn string_pairs(map: &serde_json::Map<String, serde_json::Value>) -> Vec<(String
         .map(|(k, v)| {
             (
                 k.clone(),
-                v.as_str()
-                    .unwrap_or_else(|| panic!("{k} is not a string"))
-                    .to_owned(),
+                v.as_str().unwrap_or_else(|| panic!("{k} is not a string")).to_owned(),
             )
         })
         .collect()
 }
 
 fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 #[test]
@@ -139,11 +129,7 @@ fn every_official_acs3_vector_reproduces_canonical_request_and_authorization() {
             .iter()
             .find(|(k, _)| k == "x-acs-content-sha256")
             .map(|(_, v)| v.as_str());
-        assert_eq!(
-            content_sha,
-            Some(hashed.as_str()),
-            "vector {i}: payload hash"
-        );
+        assert_eq!(content_sha, Some(hashed.as_str()), "vector {i}: payload hash");
         let query = string_pairs(&v.query);
         let (query, headers) = (borrowed(&query), borrowed(&headers));
         let signed = acs3::sign(
@@ -180,10 +166,7 @@ fn every_official_acs3_vector_verifies_as_an_incoming_request() {
         let query = string_pairs(&v.query);
         let mut headers = string_pairs(&v.headers);
         // An unsigned extra header must not disturb verification.
-        headers.push((
-            "User-Agent".to_owned(),
-            "AlibabaCloud (Linux) Python/3.11".to_owned(),
-        ));
+        headers.push(("User-Agent".to_owned(), "AlibabaCloud (Linux) Python/3.11".to_owned()));
         let (query, headers) = (borrowed(&query), borrowed(&headers));
         let request = acs3::IncomingRequest {
             method: &v.method,

@@ -1,7 +1,8 @@
 //! Test-only client for the emulator: signs requests with `acs::sign` (RPC V1 and ACS3) the way
 //! the official SDKs lay them out, plus the legacy ROA HMAC-SHA1 scheme. Written here because the
 //! real `acs` client is developed separately; the emulator must not depend on it.
-#![allow(dead_code)]
+// Test helpers fail the calling test by panicking, like the `expect`s inside `#[test]` functions.
+#![allow(dead_code, unused_imports, clippy::expect_used, clippy::too_many_arguments)]
 
 use acs::sign::{acs3, percent_encode, rpc_v1};
 use base64::Engine as _;
@@ -19,8 +20,41 @@ pub const STS: &str = "2015-04-01";
 pub const RM: &str = "2020-03-31";
 pub const PAI: &str = "2021-02-04";
 
-pub const TRUST_PAI: &str =
-    r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["pai.aliyuncs.com"]}}],"Version":"1"}"#;
+/// A role of the test seed that the demo operator may assume, holding AdministratorAccess: the
+/// tests exercise the emulator, not `policies/operator-policy.json` (owned by the grant engine,
+/// which trims it to the minimum dlcauth needs).
+pub const TEST_ROLE: &str = "emulator-tests";
+pub const TEST_ROLE_ARN: &str = "acs:ram::1234567890123456:role/emulator-tests";
+
+/// The demo seed plus [`TEST_ROLE`].
+pub fn test_seed() -> acs_emulator::Seed {
+    let mut seed = acs_emulator::Seed::demo();
+    seed.roles.push(acs_emulator::SeedRole {
+        name: TEST_ROLE.into(),
+        trust_policy: serde_json::json!({
+            "Version": "1",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Principal": {"RAM": [format!("acs:ram::{}:user/{}", acs_emulator::DEMO_ACCOUNT_ID, acs_emulator::DEMO_OPERATOR_USER)]}}]
+        }),
+        policies: vec![acs_emulator::SeedPolicyRef {
+            kind: "System".into(),
+            name: "AdministratorAccess".into(),
+        }],
+        description: None,
+        max_session_duration: None,
+    });
+    seed
+}
+
+/// Options with [`test_seed`].
+pub fn test_options() -> acs_emulator::Options {
+    acs_emulator::Options {
+        seed: test_seed(),
+        ..acs_emulator::Options::default()
+    }
+}
+
+pub const TRUST_PAI: &str = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["pai.aliyuncs.com"]}}],"Version":"1"}"#;
 
 /// Credentials to sign with.
 #[derive(Clone, Debug)]
@@ -98,7 +132,11 @@ impl Reply {
     pub fn err(&self, status: u16, code: &str) {
         assert_eq!((self.status, self.code()), (status, code), "{}", self.body);
         for field in ["RequestId", "HostId", "Code", "Message", "Recommend"] {
-            assert!(self.body.get(field).is_some(), "error body lacks {field}: {}", self.body);
+            assert!(
+                self.body.get(field).is_some(),
+                "error body lacks {field}: {}",
+                self.body
+            );
         }
     }
 }
@@ -197,8 +235,7 @@ impl Client {
             common.push(("SecurityToken".into(), t));
         }
         common.retain(|(k, _)| !tweak.omit.contains(&k.as_str()));
-        let business: Vec<(String, String)> =
-            params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let business: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let all: Vec<(&str, &str)> = common
             .iter()
             .chain(business.iter())
@@ -241,7 +278,6 @@ impl Client {
     }
 
     /// A signed ACS3 request (`path` "/" for RPC), with `body` JSON when given.
-    #[allow(clippy::too_many_arguments)]
     pub fn v3_request(
         &self,
         method: &str,
@@ -260,7 +296,10 @@ impl Client {
             ("x-acs-action".into(), action.into()),
             ("x-acs-version".into(), version.into()),
             ("x-acs-date".into(), tweak.timestamp.clone().unwrap_or_else(now_iso)),
-            ("x-acs-signature-nonce".into(), tweak.nonce.clone().unwrap_or_else(nonce)),
+            (
+                "x-acs-signature-nonce".into(),
+                tweak.nonce.clone().unwrap_or_else(nonce),
+            ),
             ("x-acs-content-sha256".into(), hashed.clone()),
         ];
         if body.is_some() {
@@ -323,7 +362,10 @@ impl Client {
         let mut headers: Vec<(String, String)> = vec![
             ("date".into(), date),
             ("accept".into(), "application/json".into()),
-            ("x-acs-signature-nonce".into(), tweak.nonce.clone().unwrap_or_else(nonce)),
+            (
+                "x-acs-signature-nonce".into(),
+                tweak.nonce.clone().unwrap_or_else(nonce),
+            ),
             ("x-acs-signature-method".into(), "HMAC-SHA1".into()),
             ("x-acs-signature-version".into(), "1.0".into()),
             ("x-acs-version".into(), PAI.into()),
@@ -388,18 +430,23 @@ impl Client {
         request
     }
 
-    /// AssumeRole of the demo role with the operator key (V3); the STS credentials.
-    pub async fn assume_demo_role(&self) -> Key {
+    /// AssumeRole of `role_arn` with the operator key (V3); the STS credentials.
+    pub async fn assume(&self, role_arn: &str) -> Key {
         let body = self
             .v3(
                 &Key::operator(),
                 "AssumeRole",
                 STS,
-                &[("RoleArn", DEMO_ROLE_ARN), ("RoleSessionName", "tests")],
+                &[("RoleArn", role_arn), ("RoleSessionName", "tests")],
             )
             .await
             .ok();
         Key::from_assume_role(&body)
+    }
+
+    /// STS credentials of [`TEST_ROLE`] (needs [`test_seed`]).
+    pub async fn assume_test_role(&self) -> Key {
+        self.assume(TEST_ROLE_ARN).await
     }
 
     pub async fn get(&self, path: &str) -> Value {

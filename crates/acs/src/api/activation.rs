@@ -60,8 +60,9 @@ mod tests {
 
     #[test]
     fn parses_the_documented_sample() -> Result<(), serde_json::Error> {
-        let r: OpenServiceResponse =
-            serde_json::from_str(r#"{"RequestId":"427DB0B3-9436-4A3C-B2BC-B961F95E****","OrderId":"20671870151****"}"#)?;
+        let r: OpenServiceResponse = serde_json::from_str(
+            r#"{"RequestId":"427DB0B3-9436-4A3C-B2BC-B961F95E****","OrderId":"20671870151****"}"#,
+        )?;
         assert_eq!(r.order_id.as_deref(), Some("20671870151****"));
         Ok(())
     }

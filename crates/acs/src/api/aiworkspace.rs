@@ -139,7 +139,11 @@ pub struct Member {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     /// `AccountType`: `1` Alibaba Cloud account, `5` RAM user, `6` RAM role.
-    #[serde(default, deserialize_with = "lenient_string::deserialize", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_string::deserialize",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub account_type: Option<String>,
     /// `GmtCreateTime`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -321,7 +325,13 @@ mod tests {
             }],
         }
         .operation()?;
-        let Operation::Roa { method, path, query, body } = op else {
+        let Operation::Roa {
+            method,
+            path,
+            query,
+            body,
+        } = op
+        else {
             return Err("not ROA".into());
         };
         assert_eq!(method, http::Method::POST);
@@ -342,7 +352,9 @@ mod tests {
 
     #[test]
     fn paths_and_queries_follow_the_reference() -> Result<(), String> {
-        let Operation::Roa { method, path, query, .. } = AddMemberRole {
+        let Operation::Roa {
+            method, path, query, ..
+        } = AddMemberRole {
             workspace_id: "81231".into(),
             member_id: "37-ab/c".into(),
             role_name: "PAI.AlgoDeveloper".into(),
@@ -352,9 +364,14 @@ mod tests {
             return Err("not ROA".into());
         };
         assert_eq!(method, http::Method::POST);
-        assert_eq!(path, "/api/v1/workspaces/81231/members/37-ab%2Fc/roles/PAI.AlgoDeveloper");
+        assert_eq!(
+            path,
+            "/api/v1/workspaces/81231/members/37-ab%2Fc/roles/PAI.AlgoDeveloper"
+        );
         assert!(query.is_empty());
-        let Operation::Roa { method, path, query, .. } = ListMembers {
+        let Operation::Roa {
+            method, path, query, ..
+        } = ListMembers {
             workspace_id: "81231".into(),
             roles: Some(vec!["PAI.AlgoDeveloper".into(), "PAI.WorkspaceAdmin".into()]),
             user_id: Some("2038".into()),
@@ -364,21 +381,59 @@ mod tests {
         else {
             return Err("not ROA".into());
         };
-        assert_eq!((method, path.as_str()), (http::Method::GET, "/api/v1/workspaces/81231/members"));
+        assert_eq!(
+            (method, path.as_str()),
+            (http::Method::GET, "/api/v1/workspaces/81231/members")
+        );
         assert_eq!(
             query,
-            vec![("Roles", "PAI.AlgoDeveloper,PAI.WorkspaceAdmin".to_owned()), ("UserId", "2038".to_owned())]
+            vec![
+                ("Roles", "PAI.AlgoDeveloper,PAI.WorkspaceAdmin".to_owned()),
+                ("UserId", "2038".to_owned())
+            ]
         );
         Ok(())
     }
 
     #[test]
     fn refuses_empty_members_and_ids() {
-        assert!(CreateMember { workspace_id: "1".into(), members: vec![] }.operation().is_err());
-        let no_roles = NewMember { roles: vec![], user_id: "1".into() };
-        assert!(CreateMember { workspace_id: "1".into(), members: vec![no_roles] }.operation().is_err());
-        assert!(GetWorkspace { workspace_id: String::new(), verbose: None }.operation().is_err());
-        assert!(AddMemberRole { workspace_id: "1".into(), member_id: String::new(), role_name: "r".into() }.operation().is_err());
+        assert!(
+            CreateMember {
+                workspace_id: "1".into(),
+                members: vec![]
+            }
+            .operation()
+            .is_err()
+        );
+        let no_roles = NewMember {
+            roles: vec![],
+            user_id: "1".into(),
+        };
+        assert!(
+            CreateMember {
+                workspace_id: "1".into(),
+                members: vec![no_roles]
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            GetWorkspace {
+                workspace_id: String::new(),
+                verbose: None
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            AddMemberRole {
+                workspace_id: "1".into(),
+                member_id: String::new(),
+                role_name: "r".into()
+            }
+            .operation()
+            .is_err()
+        );
     }
 
     #[test]

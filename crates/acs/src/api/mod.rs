@@ -37,8 +37,12 @@ pub trait ApiRequest: Send + Sync {
     fn operation(&self) -> Result<Operation, String>;
 }
 
-/// What goes on the wire besides the common (signature) parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Request parameters whose values are credentials; [`Operation`]'s `Debug` hides them.
+pub const SECRET_PARAMS: &[&str] = &["OIDCToken"];
+
+/// What goes on the wire besides the common (signature) parameters. `Debug` redacts the values
+/// of [`SECRET_PARAMS`].
+#[derive(Clone, PartialEq, Eq)]
 pub enum Operation {
     /// RPC style: `POST /` with the parameters in the query (as the official SDKs send them).
     Rpc {
@@ -56,6 +60,41 @@ pub enum Operation {
         /// The exact JSON bytes to send.
         body: Option<Vec<u8>>,
     },
+}
+
+impl std::fmt::Debug for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn redacted<'a>(params: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+            params
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        *k,
+                        if SECRET_PARAMS.contains(k) {
+                            crate::secret::REDACTED
+                        } else {
+                            v.as_str()
+                        },
+                    )
+                })
+                .collect()
+        }
+        match self {
+            Self::Rpc { params } => f.debug_struct("Rpc").field("params", &redacted(params)).finish(),
+            Self::Roa {
+                method,
+                path,
+                query,
+                body,
+            } => f
+                .debug_struct("Roa")
+                .field("method", method)
+                .field("path", path)
+                .field("query", &redacted(query))
+                .field("body_bytes", &body.as_ref().map(Vec::len))
+                .finish(),
+        }
+    }
 }
 
 /// `/seg1/seg2/…` with every segment RFC 3986-encoded, as the SDK's `percent_encode` does for path
@@ -160,7 +199,12 @@ pub(crate) mod check {
     /// Policy names: 1–128 letters, digits and `-`.
     pub(crate) fn policy_name(field: &str, value: &str) -> Result<(), String> {
         len(field, value, 1, 128)?;
-        chars(field, value, |c| c.is_ascii_alphanumeric() || c == '-', "letters, digits and '-'")
+        chars(
+            field,
+            value,
+            |c| c.is_ascii_alphanumeric() || c == '-',
+            "letters, digits and '-'",
+        )
     }
 
     /// Policy documents: 1–6,144 characters (SDK 1.3.0 model comment).
@@ -246,9 +290,25 @@ mod tests {
 
     #[test]
     fn roa_paths_encode_each_segment() {
-        assert_eq!(roa_path(&["api", "v1", "workspaces", "123", "members"]), "/api/v1/workspaces/123/members");
+        assert_eq!(
+            roa_path(&["api", "v1", "workspaces", "123", "members"]),
+            "/api/v1/workspaces/123/members"
+        );
         assert_eq!(roa_path(&["api", "a/b?c d"]), "/api/a%2Fb%3Fc%20d");
         assert_eq!(roa_path(&[]), "/");
+    }
+
+    #[test]
+    fn operation_debug_hides_secret_parameters() {
+        let op = Params::new()
+            .set("RoleArn", "acs:ram::1:role/r")
+            .set("OIDCToken", "jwt-value")
+            .rpc();
+        let text = format!("{op:?}");
+        assert!(
+            text.contains("acs:ram::1:role/r") && !text.contains("jwt-value"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -219,7 +219,10 @@ impl ApiRequest for UpdateRole {
         }
         Ok(Params::new()
             .set("RoleName", &self.role_name)
-            .opt("NewAssumeRolePolicyDocument", self.new_assume_role_policy_document.as_ref())
+            .opt(
+                "NewAssumeRolePolicyDocument",
+                self.new_assume_role_policy_document.as_ref(),
+            )
             .opt("NewDescription", self.new_description.as_ref())
             .opt("NewMaxSessionDuration", self.new_max_session_duration)
             .rpc())
@@ -700,7 +703,10 @@ mod tests {
         assert!(r.role.assume_role_policy_document.contains("sts:AssumeRole"));
         assert_eq!(r.role.max_session_duration, Some(3600));
         assert_eq!(r.role.is_service_linked_role, Some(false));
-        assert_eq!(r.role.role_principal_name.as_deref(), Some("ECSAdmin@role.123456.onaliyunservice.com"));
+        assert_eq!(
+            r.role.role_principal_name.as_deref(),
+            Some("ECSAdmin@role.123456.onaliyunservice.com")
+        );
         Ok(())
     }
 
@@ -713,7 +719,10 @@ mod tests {
         let r: GetPolicyResponse = serde_json::from_str(get)?;
         assert_eq!(r.policy.policy_type, PolicyType::Custom);
         assert_eq!(r.policy.attachment_count, Some(1));
-        let v = r.default_policy_version.as_ref().map(|v| (v.version_id.as_str(), v.is_default_version));
+        let v = r
+            .default_policy_version
+            .as_ref()
+            .map(|v| (v.version_id.as_str(), v.is_default_version));
         assert_eq!(v, Some(("v1", true)));
 
         let list = r#"{"RequestId":"r","PolicyVersions":{"PolicyVersion":[
@@ -723,7 +732,10 @@ mod tests {
         assert_eq!(r.policy_versions.len(), 2);
         assert_eq!(r.policy_versions[1].version_id, "v1");
         let back = serde_json::to_value(&r)?;
-        assert_eq!(back["PolicyVersions"]["PolicyVersion"][0]["VersionId"], "v3", "serialises to the wire shape");
+        assert_eq!(
+            back["PolicyVersions"]["PolicyVersion"][0]["VersionId"], "v3",
+            "serialises to the wire shape"
+        );
 
         let created = r#"{"RequestId":"r","PolicyVersion":{"VersionId":"v3","IsDefaultVersion":false,"PolicyDocument":"{}","CreateDate":"2015-01-23T12:33:18Z"}}"#;
         let r: CreatePolicyVersionResponse = serde_json::from_str(created)?;
@@ -753,7 +765,12 @@ mod tests {
             let r: ListPoliciesForUserResponse = serde_json::from_str(empty)?;
             assert!(r.policies.is_empty(), "{empty}");
         }
-        assert!(serde_json::from_str::<ListPoliciesResponse>(r#"{"Policies":{"Policy":[{"PolicyType":"Fancy","PolicyName":"x"}]}}"#).is_err());
+        assert!(
+            serde_json::from_str::<ListPoliciesResponse>(
+                r#"{"Policies":{"Policy":[{"PolicyType":"Fancy","PolicyName":"x"}]}}"#
+            )
+            .is_err()
+        );
         Ok(())
     }
 
@@ -785,7 +802,10 @@ mod tests {
                 ("PolicyName", "PaiDlcOAuthPolicy".to_owned()),
                 ("PolicyDocument", "{\"Version\":\"1\"}".to_owned()),
                 ("SetAsDefault", "true".to_owned()),
-                ("RotateStrategy", "DeleteOldestNonDefaultVersionWhenLimitExceeded".to_owned()),
+                (
+                    "RotateStrategy",
+                    "DeleteOldestNonDefaultVersionWhenLimitExceeded".to_owned()
+                ),
             ]
         );
         let p = params(
@@ -810,12 +830,28 @@ mod tests {
 
     #[test]
     fn requests_refuse_documented_bad_input() {
-        assert!(GetRole { role_name: String::new() }.operation().is_err());
-        assert!(GetRole { role_name: "a b".into() }.operation().is_err());
         assert!(
-            CreateRole { role_name: "r".into(), assume_role_policy_document: String::new(), ..Default::default() }
-                .operation()
-                .is_err()
+            GetRole {
+                role_name: String::new()
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            GetRole {
+                role_name: "a b".into()
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            CreateRole {
+                role_name: "r".into(),
+                assume_role_policy_document: String::new(),
+                ..Default::default()
+            }
+            .operation()
+            .is_err()
         );
         assert!(
             CreateRole {
@@ -827,19 +863,47 @@ mod tests {
             .operation()
             .is_err()
         );
-        assert!(UpdateRole { role_name: "r".into(), ..Default::default() }.operation().is_err());
         assert!(
-            CreatePolicy { policy_name: "bad_name".into(), policy_document: "{}".into(), description: None }
-                .operation()
-                .is_err()
+            UpdateRole {
+                role_name: "r".into(),
+                ..Default::default()
+            }
+            .operation()
+            .is_err()
         );
         assert!(
-            CreatePolicy { policy_name: "p".into(), policy_document: "x".repeat(6145), description: None }
-                .operation()
-                .is_err()
+            CreatePolicy {
+                policy_name: "bad_name".into(),
+                policy_document: "{}".into(),
+                description: None
+            }
+            .operation()
+            .is_err()
         );
-        assert!(DeletePolicyVersion { policy_name: "p".into(), version_id: "v1;".into() }.operation().is_err());
-        assert!(GetUser { user_name: "al ice".into() }.operation().is_err());
+        assert!(
+            CreatePolicy {
+                policy_name: "p".into(),
+                policy_document: "x".repeat(6145),
+                description: None
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            DeletePolicyVersion {
+                policy_name: "p".into(),
+                version_id: "v1;".into()
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            GetUser {
+                user_name: "al ice".into()
+            }
+            .operation()
+            .is_err()
+        );
     }
 
     #[test]

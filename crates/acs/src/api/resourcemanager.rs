@@ -208,10 +208,38 @@ mod tests {
         };
         assert!(params.contains(&("PrincipalType", "ServiceRole".to_owned())));
         assert!(params.contains(&("ResourceGroupId", "rg-abc".to_owned())));
-        assert!(AttachPolicy { resource_group_id: " ".into(), ..req.clone() }.operation().is_err());
-        assert!(ListPolicyAttachments { page_size: Some(101), ..Default::default() }.operation().is_err());
-        assert!(ListPolicyAttachments { page_number: Some(0), ..Default::default() }.operation().is_err());
-        assert!(ListPolicyAttachments { language: Some("fr".into()), ..Default::default() }.operation().is_err());
+        assert!(
+            AttachPolicy {
+                resource_group_id: " ".into(),
+                ..req.clone()
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            ListPolicyAttachments {
+                page_size: Some(101),
+                ..Default::default()
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            ListPolicyAttachments {
+                page_number: Some(0),
+                ..Default::default()
+            }
+            .operation()
+            .is_err()
+        );
+        assert!(
+            ListPolicyAttachments {
+                language: Some("fr".into()),
+                ..Default::default()
+            }
+            .operation()
+            .is_err()
+        );
         Ok(())
     }
 }

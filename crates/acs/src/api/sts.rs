@@ -50,7 +50,9 @@ fn check_session_name(value: &str) -> Result<(), String> {
 }
 
 fn check_duration(value: Option<u32>) -> Result<(), String> {
-    value.map_or(Ok(()), |d| check::range("DurationSeconds", d, 900, MAX_DURATION_SECONDS))
+    value.map_or(Ok(()), |d| {
+        check::range("DurationSeconds", d, 900, MAX_DURATION_SECONDS)
+    })
 }
 
 impl ApiRequest for AssumeRole {
@@ -261,27 +263,75 @@ mod tests {
     #[test]
     fn assume_role_refuses_documented_bad_input() {
         let cases = [
-            AssumeRole { role_session_name: "a".into(), ..valid() },
-            AssumeRole { role_session_name: "x".repeat(65), ..valid() },
-            AssumeRole { role_session_name: "has space".into(), ..valid() },
-            AssumeRole { role_session_name: "semi;colon".into(), ..valid() },
-            AssumeRole { duration_seconds: Some(899), ..valid() },
-            AssumeRole { duration_seconds: Some(43_201), ..valid() },
-            AssumeRole { role_arn: "arn:aws:iam::1:role/x".into(), ..valid() },
-            AssumeRole { role_arn: "acs:ram::1234567890123456:user/alice".into(), ..valid() },
-            AssumeRole { role_arn: "acs:ram:::role/x".into(), ..valid() },
-            AssumeRole { policy: Some(String::new()), ..valid() },
-            AssumeRole { policy: Some("p".repeat(2049)), ..valid() },
-            AssumeRole { external_id: Some("x".into()), ..valid() },
-            AssumeRole { external_id: Some("bad id!".into()), ..valid() },
+            AssumeRole {
+                role_session_name: "a".into(),
+                ..valid()
+            },
+            AssumeRole {
+                role_session_name: "x".repeat(65),
+                ..valid()
+            },
+            AssumeRole {
+                role_session_name: "has space".into(),
+                ..valid()
+            },
+            AssumeRole {
+                role_session_name: "semi;colon".into(),
+                ..valid()
+            },
+            AssumeRole {
+                duration_seconds: Some(899),
+                ..valid()
+            },
+            AssumeRole {
+                duration_seconds: Some(43_201),
+                ..valid()
+            },
+            AssumeRole {
+                role_arn: "arn:aws:iam::1:role/x".into(),
+                ..valid()
+            },
+            AssumeRole {
+                role_arn: "acs:ram::1234567890123456:user/alice".into(),
+                ..valid()
+            },
+            AssumeRole {
+                role_arn: "acs:ram:::role/x".into(),
+                ..valid()
+            },
+            AssumeRole {
+                policy: Some(String::new()),
+                ..valid()
+            },
+            AssumeRole {
+                policy: Some("p".repeat(2049)),
+                ..valid()
+            },
+            AssumeRole {
+                external_id: Some("x".into()),
+                ..valid()
+            },
+            AssumeRole {
+                external_id: Some("bad id!".into()),
+                ..valid()
+            },
         ];
         for case in cases {
             assert!(case.operation().is_err(), "accepted {case:?}");
         }
         for ok in [
-            AssumeRole { role_session_name: "ab".into(), ..valid() },
-            AssumeRole { role_session_name: "a.b@c-d_e".into(), ..valid() },
-            AssumeRole { duration_seconds: Some(900), ..valid() },
+            AssumeRole {
+                role_session_name: "ab".into(),
+                ..valid()
+            },
+            AssumeRole {
+                role_session_name: "a.b@c-d_e".into(),
+                ..valid()
+            },
+            AssumeRole {
+                duration_seconds: Some(900),
+                ..valid()
+            },
         ] {
             assert!(ok.operation().is_ok(), "refused {ok:?}");
         }
@@ -295,13 +345,19 @@ mod tests {
                            "SecurityToken":"********","Expiration":"2015-04-09T11:52:19Z"}}"#;
         let r: AssumeRoleResponse = serde_json::from_str(sample)?;
         assert_eq!(r.credentials.access_key_id, "STS.L4aBSCSJVMuKg5U1****");
-        assert_eq!(r.credentials.access_key_secret.expose(), "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pK****");
+        assert_eq!(
+            r.credentials.access_key_secret.expose(),
+            "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pK****"
+        );
         assert_eq!(r.credentials.expiration.as_second(), 1_428_580_339);
         assert_eq!(r.assumed_role_user.assumed_role_id, "34458433936495****:alice");
         assert!(!format!("{r:?}").contains("wyLTSmsy"), "Debug redacts the secret");
         let back = serde_json::to_value(&r)?;
         assert_eq!(back["Credentials"]["Expiration"], "2015-04-09T11:52:19Z");
-        assert_eq!(back["Credentials"]["AccessKeySecret"], "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pK****");
+        assert_eq!(
+            back["Credentials"]["AccessKeySecret"],
+            "wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pK****"
+        );
         Ok(())
     }
 

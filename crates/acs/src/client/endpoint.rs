@@ -98,9 +98,14 @@ impl BaseUrl {
             return Err(bad("credentials in the URL are not allowed"));
         }
         if parsed.query().is_some() || parsed.fragment().is_some() || !matches!(parsed.path(), "" | "/") {
-            return Err(bad("only scheme, host and port are allowed (no path, query or fragment)"));
+            return Err(bad(
+                "only scheme, host and port are allowed (no path, query or fragment)",
+            ));
         }
-        let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| bad("no host"))?;
+        let host = parsed
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| bad("no host"))?;
         Ok(Self {
             https,
             host: host.to_owned(),
@@ -237,7 +242,9 @@ impl Endpoints {
 pub(crate) fn validate_region(region: &str) -> Result<(), Error> {
     let ok = !region.is_empty()
         && region.len() <= 64
-        && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !region.starts_with('-')
         && !region.ends_with('-');
     if ok {
@@ -252,7 +259,10 @@ mod tests {
     use super::*;
 
     fn host(endpoints: &Endpoints, product: Product) -> String {
-        endpoints.resolve(product).map(|u| u.origin()).unwrap_or_else(|e| e.to_string())
+        endpoints
+            .resolve(product)
+            .map(|u| u.origin())
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]
@@ -260,8 +270,14 @@ mod tests {
         let e = Endpoints::aliyun("cn-shanghai");
         assert_eq!(host(&e, Product::Ram), "https://ram.aliyuncs.com");
         assert_eq!(host(&e, Product::Sts), "https://sts.aliyuncs.com");
-        assert_eq!(host(&e, Product::ResourceManager), "https://resourcemanager.aliyuncs.com");
-        assert_eq!(host(&e, Product::AiWorkspace), "https://aiworkspace.cn-shanghai.aliyuncs.com");
+        assert_eq!(
+            host(&e, Product::ResourceManager),
+            "https://resourcemanager.aliyuncs.com"
+        );
+        assert_eq!(
+            host(&e, Product::AiWorkspace),
+            "https://aiworkspace.cn-shanghai.aliyuncs.com"
+        );
         assert_eq!(host(&e, Product::OssAdmin), "https://oss-admin.aliyuncs.com");
         assert_eq!(host(&e, Product::Nas), "https://nas.cn-shanghai.aliyuncs.com");
         let regional = e.clone().with_sts(StsEndpoint::Regional("cn-beijing".into()));
@@ -277,18 +293,32 @@ mod tests {
     fn single_routes_everything_to_one_origin() -> Result<(), Error> {
         let e = Endpoints::single("http://127.0.0.1:8080/")?;
         assert!(e.is_single());
-        for p in [Product::Sts, Product::Ram, Product::AiWorkspace, Product::Nas, Product::OssAdmin] {
+        for p in [
+            Product::Sts,
+            Product::Ram,
+            Product::AiWorkspace,
+            Product::Nas,
+            Product::OssAdmin,
+        ] {
             assert_eq!(host(&e, p), "http://127.0.0.1:8080");
             assert_eq!(e.resolve(p)?.authority(), "127.0.0.1:8080");
         }
-        assert_eq!(Endpoints::single("https://emu.example")?.resolve(Product::Ram)?.authority(), "emu.example");
+        assert_eq!(
+            Endpoints::single("https://emu.example")?
+                .resolve(Product::Ram)?
+                .authority(),
+            "emu.example"
+        );
         Ok(())
     }
 
     #[test]
     fn http_is_refused_outside_single_and_junk_is_refused_everywhere() {
         let overridden = Endpoints::aliyun("cn-hangzhou").with_endpoint(Product::Ram, "http://ram.internal");
-        assert!(matches!(overridden, Err(Error::Config(ref m)) if m.contains("http://")), "{overridden:?}");
+        assert!(
+            matches!(overridden, Err(Error::Config(ref m)) if m.contains("http://")),
+            "{overridden:?}"
+        );
         for junk in [
             "ftp://x",
             "http://",

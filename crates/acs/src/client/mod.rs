@@ -514,7 +514,12 @@ fn secrets_of(credentials: Option<&Credentials>, operation: &Operation) -> Vec<S
         }
     }
     if let Operation::Rpc { params } = operation {
-        secrets.extend(params.iter().filter(|(k, _)| *k == "OIDCToken").map(|(_, v)| v.clone()));
+        secrets.extend(
+            params
+                .iter()
+                .filter(|(k, _)| crate::api::SECRET_PARAMS.contains(k))
+                .map(|(_, v)| v.clone()),
+        );
     }
     secrets.retain(|s| !s.is_empty());
     secrets
@@ -670,8 +675,14 @@ mod tests {
         ]);
         let c = ClientConfig::from_env(&env)?;
         assert_eq!(c.region, "cn-shanghai");
-        assert_eq!(c.endpoints.resolve(Product::Sts)?.host(), "sts-vpc.cn-shenzhen.aliyuncs.com");
-        assert_eq!(c.endpoints.resolve(Product::AiWorkspace)?.host(), "aiworkspace.cn-shanghai.aliyuncs.com");
+        assert_eq!(
+            c.endpoints.resolve(Product::Sts)?.host(),
+            "sts-vpc.cn-shenzhen.aliyuncs.com"
+        );
+        assert_eq!(
+            c.endpoints.resolve(Product::AiWorkspace)?.host(),
+            "aiworkspace.cn-shanghai.aliyuncs.com"
+        );
         for (name, value) in [
             ("DLCAUTH_SIGNATURE_VERSION", "hmac"),
             ("DLCAUTH_ENDPOINT", "ftp://x"),
@@ -703,17 +714,35 @@ mod tests {
     #[test]
     fn decode_failures_name_the_action_and_request_id() {
         let cases = [
-            (r#"{"RequestId":"R1","Role":{"RoleName":"x"}}"#, Some("R1"), "missing field"),
-            (r#"{"RequestId":"R2","Role":{"RoleId":"1","RoleName":"r","Arn":"a","AssumeRolePolicyDocument":"{}"#, None, "truncated"),
+            (
+                r#"{"RequestId":"R1","Role":{"RoleName":"x"}}"#,
+                Some("R1"),
+                "missing field",
+            ),
+            (
+                r#"{"RequestId":"R2","Role":{"RoleId":"1","RoleName":"r","Arn":"a","AssumeRolePolicyDocument":"{}"#,
+                None,
+                "truncated",
+            ),
             (r#"{"RequestId":"R3","Role":[}"#, None, "malformed"),
             ("<html><body>Bad gateway</body></html>", None, "markup"),
             (r#"["RequestId"]"#, None, "object"),
-            (r#"{"Role":{"RoleId":"1","RoleName":"r","Arn":"a","AssumeRolePolicyDocument":"{}"}}"#, None, "RequestId"),
+            (
+                r#"{"Role":{"RoleId":"1","RoleName":"r","Arn":"a","AssumeRolePolicyDocument":"{}"}}"#,
+                None,
+                "RequestId",
+            ),
             ("", None, "truncated"),
         ];
         for (body, request_id, fragment) in cases {
             match decode_role(body) {
-                Err(Error::Decode { action, http_status, request_id: got, message, attempts }) => {
+                Err(Error::Decode {
+                    action,
+                    http_status,
+                    request_id: got,
+                    message,
+                    attempts,
+                }) => {
                     assert_eq!((action, http_status, attempts), ("GetRole", 200, 1));
                     assert_eq!(got.as_deref(), request_id, "{body}");
                     assert!(message.contains(fragment), "{body}: {message}");
@@ -723,8 +752,14 @@ mod tests {
         }
         let mut h = headers();
         h.insert("x-acs-request-id", http::HeaderValue::from_static("HDR-1"));
-        let from_header: Result<Response<ram::GetRoleResponse>, Error> =
-            decode("GetRole", 200, Some("HDR-1".into()), &h, Ok(Bytes::from_static(b"{\"Role\":{}}")), 3);
+        let from_header: Result<Response<ram::GetRoleResponse>, Error> = decode(
+            "GetRole",
+            200,
+            Some("HDR-1".into()),
+            &h,
+            Ok(Bytes::from_static(b"{\"Role\":{}}")),
+            3,
+        );
         assert_eq!(from_header.as_ref().err().and_then(Error::request_id), Some("HDR-1"));
         assert_eq!(from_header.err().map(|e| e.attempts()), Some(3));
     }

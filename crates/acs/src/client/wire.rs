@@ -20,8 +20,8 @@ pub(crate) struct CallMeta {
     pub(crate) action: &'static str,
 }
 
-/// A request ready to hand to the HTTP client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request ready to hand to the HTTP client. Deliberately not `Debug`: its URL carries the
+/// signature and, in V1, the SecurityToken.
 pub(crate) struct Prepared {
     pub(crate) method: http::Method,
     /// Full URL; the query is already in canonical (RFC 3986) encoding.
@@ -69,9 +69,26 @@ pub(crate) fn prepare(
         ),
         // ROA APIs have no RPC V1 form (their legacy signature is a different HMAC-SHA1 scheme the
         // current SDKs replaced with V3), so in V1 mode they are signed with V3 too.
-        (Operation::Roa { method, path, query, body }, _, creds) => {
-            acs3_request(meta, method, path, query, body.as_deref(), base, creds, &timestamp, nonce)
-        }
+        (
+            Operation::Roa {
+                method,
+                path,
+                query,
+                body,
+            },
+            _,
+            creds,
+        ) => acs3_request(
+            meta,
+            method,
+            path,
+            query,
+            body.as_deref(),
+            base,
+            creds,
+            &timestamp,
+            nonce,
+        ),
     }
 }
 
@@ -155,7 +172,10 @@ fn acs3_request(
     }
     if let Some(token) = credentials.and_then(|c| c.security_token.as_ref()) {
         // The SDK adds the key id header alongside the token (reference §3.1, vector V3-2).
-        headers.push(("x-acs-accesskey-id", credentials.map(|c| c.access_key_id.clone()).unwrap_or_default()));
+        headers.push((
+            "x-acs-accesskey-id",
+            credentials.map(|c| c.access_key_id.clone()).unwrap_or_default(),
+        ));
         headers.push(("x-acs-security-token", token.expose().trim().to_owned()));
     }
     let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -214,7 +234,9 @@ mod tests {
     }
 
     fn prep<R: ApiRequest>(req: &R, version: SignatureVersion, creds: Option<&Credentials>, nonce: &str) -> Prepared {
-        let base = Endpoints::aliyun("cn-hangzhou").resolve(R::PRODUCT).unwrap_or_else(|e| panic!("{e}"));
+        let base = Endpoints::aliyun("cn-hangzhou")
+            .resolve(R::PRODUCT)
+            .unwrap_or_else(|e| panic!("{e}"));
         let op = req.operation().unwrap_or_else(|e| panic!("{e}"));
         let meta = CallMeta {
             version: R::VERSION,
@@ -236,7 +258,12 @@ mod tests {
 
     #[test]
     fn v1_get_role_matches_reference_vector_v1_2() {
-        let p = prep(&get_role(), SignatureVersion::V1, Some(&ak()), "c0ffee00-0000-4000-8000-000000000001");
+        let p = prep(
+            &get_role(),
+            SignatureVersion::V1,
+            Some(&ak()),
+            "c0ffee00-0000-4000-8000-000000000001",
+        );
         assert_eq!(p.method, http::Method::POST);
         assert!(p.body.is_empty());
         assert_eq!(
@@ -250,8 +277,16 @@ mod tests {
 
     #[test]
     fn v1_with_sts_credentials_signs_the_token_vector_v1_3() {
-        let p = prep(&get_role(), SignatureVersion::V1, Some(&sts_creds()), "c0ffee00-0000-4000-8000-000000000001");
-        assert_eq!(query_param(&p, "SecurityToken"), Some("CAIS%2Btest%2FToken%3D%3Dabc~def%2Aghi"));
+        let p = prep(
+            &get_role(),
+            SignatureVersion::V1,
+            Some(&sts_creds()),
+            "c0ffee00-0000-4000-8000-000000000001",
+        );
+        assert_eq!(
+            query_param(&p, "SecurityToken"),
+            Some("CAIS%2Btest%2FToken%3D%3Dabc~def%2Aghi")
+        );
         assert_eq!(query_param(&p, "Signature"), Some("1cMX61b%2FsM%2Bff42YehRRaBTvHzU%3D"));
     }
 
@@ -263,14 +298,24 @@ mod tests {
             duration_seconds: Some(3600),
             ..Default::default()
         };
-        let p = prep(&req, SignatureVersion::V1, Some(&sts_creds()), "c0ffee00-0000-4000-8000-000000000002");
+        let p = prep(
+            &req,
+            SignatureVersion::V1,
+            Some(&sts_creds()),
+            "c0ffee00-0000-4000-8000-000000000002",
+        );
         assert!(p.url.starts_with("https://sts.aliyuncs.com/?"), "{}", p.url);
         assert_eq!(query_param(&p, "Signature"), Some("Kl67D0PqjvFHQ41B8YWQhIgG3lw%3D"));
     }
 
     #[test]
     fn v3_get_role_matches_reference_vector_v3_1() {
-        let p = prep(&get_role(), SignatureVersion::V3, Some(&ak()), "c0ffee00000040008000000000000101");
+        let p = prep(
+            &get_role(),
+            SignatureVersion::V3,
+            Some(&ak()),
+            "c0ffee00000040008000000000000101",
+        );
         assert_eq!(p.url, "https://ram.aliyuncs.com/?RoleName=AliyunPAIDLCDefaultRole");
         assert_eq!(
             p.header("authorization"),
@@ -290,11 +335,19 @@ mod tests {
             duration_seconds: Some(3600),
             ..Default::default()
         };
-        let p = prep(&req, SignatureVersion::V3, Some(&sts_creds()), "c0ffee00000040008000000000000102");
+        let p = prep(
+            &req,
+            SignatureVersion::V3,
+            Some(&sts_creds()),
+            "c0ffee00000040008000000000000102",
+        );
         assert_eq!(p.header("x-acs-security-token"), Some(TOKEN));
         assert_eq!(p.header("x-acs-accesskey-id"), Some(STS_AK));
         let auth = p.header("authorization").unwrap_or_default();
-        assert!(auth.starts_with("ACS3-HMAC-SHA256 Credential=STS.NTestTemporaryAccessKeyId,"), "{auth}");
+        assert!(
+            auth.starts_with("ACS3-HMAC-SHA256 Credential=STS.NTestTemporaryAccessKeyId,"),
+            "{auth}"
+        );
         assert!(
             auth.ends_with(",Signature=7f278011ad82e8181e4b74fd16f4bb85f95067997f644ec6c6c225ad50e33cd1"),
             "{auth}"
@@ -309,13 +362,22 @@ mod tests {
             policy_document: r#"{"Version":"1","Statement":[{"Action":["ram:GetDefaultDomain","ram:ListApplications","ram:CreateApplication","ram:ListAppSecretIds","ram:GetAppSecret","ram:CreateAppSecret","ram:DeleteApplication","ram:DeleteAppSecret"],"Resource":["*"],"Effect":"Allow"}]}"#.into(),
             description: Some("PAI DLC OAuth policy".into()),
         };
-        let p = prep(&req, SignatureVersion::V3, Some(&ak()), "c0ffee00000040008000000000000104");
+        let p = prep(
+            &req,
+            SignatureVersion::V3,
+            Some(&ak()),
+            "c0ffee00000040008000000000000104",
+        );
         let auth = p.header("authorization").unwrap_or_default();
         assert!(
             auth.ends_with("Signature=7f1d25ca455678033a2123a8d3a0e5b4105ed3a5bc2240bf9b2606aa0f352b1d"),
             "{auth}"
         );
-        assert!(p.url.contains("Description=PAI%20DLC%20OAuth%20policy"), "spaces as %20: {}", p.url);
+        assert!(
+            p.url.contains("Description=PAI%20DLC%20OAuth%20policy"),
+            "spaces as %20: {}",
+            p.url
+        );
     }
 
     #[test]
@@ -329,7 +391,10 @@ mod tests {
         };
         for version in [SignatureVersion::V1, SignatureVersion::V3] {
             let p = prep(&req, version, Some(&ak()), "c0ffee00000040008000000000000103");
-            assert_eq!(p.url, "https://aiworkspace.cn-hangzhou.aliyuncs.com/api/v1/workspaces/12345/members");
+            assert_eq!(
+                p.url,
+                "https://aiworkspace.cn-hangzhou.aliyuncs.com/api/v1/workspaces/12345/members"
+            );
             assert_eq!(p.header("content-type"), Some("application/json; charset=utf-8"));
             assert_eq!(
                 p.header("authorization"),

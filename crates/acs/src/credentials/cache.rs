@@ -152,9 +152,17 @@ mod tests {
         };
         assert_eq!(cache.get_or_refresh(fetch).await?.access_key_id, "k0");
         clock.advance(SignedDuration::from_mins(54));
-        assert_eq!(cache.get_or_refresh(fetch).await?.access_key_id, "k0", "6 min left: cached");
+        assert_eq!(
+            cache.get_or_refresh(fetch).await?.access_key_id,
+            "k0",
+            "6 min left: cached"
+        );
         clock.advance(SignedDuration::from_mins(2));
-        assert_eq!(cache.get_or_refresh(fetch).await?.access_key_id, "k1", "4 min left: refreshed");
+        assert_eq!(
+            cache.get_or_refresh(fetch).await?.access_key_id,
+            "k1",
+            "4 min left: refreshed"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         Ok(())
     }

@@ -140,7 +140,10 @@ impl EcsRamRoleProvider {
             .map_err(|e| Self::failure(format!("metadata request failed: {}", e.without_url())))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(Self::failure(format!("metadata service answered HTTP {}", status.as_u16())));
+            return Err(Self::failure(format!(
+                "metadata service answered HTTP {}",
+                status.as_u16()
+            )));
         }
         response
             .text()
@@ -195,7 +198,9 @@ impl EcsRamRoleProvider {
         let doc: MetadataCredentials = serde_json::from_str(&body)
             .map_err(|e| Self::failure(format!("the credentials document of role {role} is invalid: {e}")))?;
         if let Some(code) = doc.code.as_deref().filter(|c| *c != "Success") {
-            return Err(Self::failure(format!("the metadata service returned Code {code} for role {role}")));
+            return Err(Self::failure(format!(
+                "the metadata service returned Code {code} for role {role}"
+            )));
         }
         Ok(Credentials {
             access_key_id: doc.access_key_id,

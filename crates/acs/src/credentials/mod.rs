@@ -277,18 +277,28 @@ mod tests {
         let creds = EnvProvider::new(&env).provide().await?;
         assert_eq!(creds.access_key_id, "STS.id");
         assert_eq!(creds.access_key_secret.expose(), "env-secret-value");
-        assert_eq!(creds.security_token.as_ref().map(Secret::expose), Some("env-token-value"));
+        assert_eq!(
+            creds.security_token.as_ref().map(Secret::expose),
+            Some("env-token-value")
+        );
         let debug = format!("{creds:?} {env:?} {:?}", EnvProvider::new(&env));
-        assert!(!debug.contains("env-secret-value") && !debug.contains("env-token-value"), "{debug}");
+        assert!(
+            !debug.contains("env-secret-value") && !debug.contains("env-token-value"),
+            "{debug}"
+        );
         assert!(debug.contains(ENV_ACCESS_KEY_SECRET), "Env debug lists names: {debug}");
         Ok(())
     }
 
     #[tokio::test]
     async fn env_provider_distinguishes_unset_from_half_set() {
-        let unset = EnvProvider::new(&Env::from_pairs([(ENV_ACCESS_KEY_ID, "")])).provide().await;
+        let unset = EnvProvider::new(&Env::from_pairs([(ENV_ACCESS_KEY_ID, "")]))
+            .provide()
+            .await;
         assert!(matches!(unset, Err(CredentialsError::NotConfigured(_))), "{unset:?}");
-        let half = EnvProvider::new(&Env::from_pairs([(ENV_ACCESS_KEY_ID, "id")])).provide().await;
+        let half = EnvProvider::new(&Env::from_pairs([(ENV_ACCESS_KEY_ID, "id")]))
+            .provide()
+            .await;
         assert!(matches!(half, Err(CredentialsError::Invalid(_))), "{half:?}");
     }
 

@@ -81,10 +81,12 @@ impl OidcProvider {
 
     async fn exchange(&self) -> Result<Credentials, CredentialsError> {
         let path = &self.params.oidc_token_file;
-        let token = tokio::fs::read_to_string(path).await.map_err(|e| CredentialsError::Provider {
-            provider: "oidc",
-            message: format!("cannot read the OIDC token file {}: {e}", path.display()),
-        })?;
+        let token = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|e| CredentialsError::Provider {
+                provider: "oidc",
+                message: format!("cannot read the OIDC token file {}: {e}", path.display()),
+            })?;
         let token = token.trim();
         if token.is_empty() {
             return Err(CredentialsError::Provider {

@@ -134,7 +134,10 @@ impl ProfileProvider {
             }
         };
         let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
-            CredentialsError::Invalid(format!("CLI profile: {} is not a valid config file: {e}", path.display()))
+            CredentialsError::Invalid(format!(
+                "CLI profile: {} is not a valid config file: {e}",
+                path.display()
+            ))
         })?;
         let name = self
             .profile
@@ -203,9 +206,13 @@ fn build(cx: &BuildContext<'_>, name: &str, depth: usize) -> Result<Arc<dyn Prov
     };
     let role_params = |session: Option<&String>| -> Result<AssumeRoleParams, CredentialsError> {
         Ok(AssumeRoleParams {
-            role_arn: non_empty(profile.ram_role_arn.as_ref()).ok_or_else(|| missing("ram_role_arn"))?.to_owned(),
-            role_session_name: non_empty(session)
-                .map_or_else(|| format!("dlcauth-{}", client.clock().now().as_second()), str::to_owned),
+            role_arn: non_empty(profile.ram_role_arn.as_ref())
+                .ok_or_else(|| missing("ram_role_arn"))?
+                .to_owned(),
+            role_session_name: non_empty(session).map_or_else(
+                || format!("dlcauth-{}", client.clock().now().as_second()),
+                str::to_owned,
+            ),
             external_id: non_empty(profile.external_id.as_ref()).map(str::to_owned),
             duration_seconds: profile.expired_seconds.filter(|s| *s > 0),
             policy: non_empty(profile.policy.as_ref()).map(str::to_owned),
@@ -215,20 +222,32 @@ fn build(cx: &BuildContext<'_>, name: &str, depth: usize) -> Result<Arc<dyn Prov
         "AK" => Arc::new(StaticProvider::new(access_key()?)),
         "StsToken" => {
             let mut creds = access_key()?;
-            creds.security_token = Some(profile.sts_token.clone().filter(|t| !t.is_empty()).ok_or_else(|| missing("sts_token"))?);
+            creds.security_token = Some(
+                profile
+                    .sts_token
+                    .clone()
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| missing("sts_token"))?,
+            );
             Arc::new(StaticProvider::new(creds))
         }
         "RamRoleArn" => {
             let base = client.with_credentials(Arc::new(StaticProvider::new(access_key()?)));
             let base = with_sts_region(base, profile).map_err(|e| CredentialsError::Invalid(e.to_string()))?;
-            Arc::new(AssumeRoleProvider::new(base, role_params(profile.ram_session_name.as_ref())?))
+            Arc::new(AssumeRoleProvider::new(
+                base,
+                role_params(profile.ram_session_name.as_ref())?,
+            ))
         }
         "ChainableRamRoleArn" => {
             let source = non_empty(profile.source_profile.as_ref()).ok_or_else(|| missing("source_profile"))?;
             let source_provider = build(cx, source, depth + 1)?;
             let base = client.with_credentials(source_provider);
             let base = with_sts_region(base, profile).map_err(|e| CredentialsError::Invalid(e.to_string()))?;
-            Arc::new(AssumeRoleProvider::new(base, role_params(profile.ram_session_name.as_ref())?))
+            Arc::new(AssumeRoleProvider::new(
+                base,
+                role_params(profile.ram_session_name.as_ref())?,
+            ))
         }
         "EcsRamRole" => {
             let mut provider = EcsRamRoleProvider::from_env(env)?.with_clock(client.clock());
@@ -242,7 +261,9 @@ fn build(cx: &BuildContext<'_>, name: &str, depth: usize) -> Result<Arc<dyn Prov
         }
         "OIDC" => {
             let params = OidcParams {
-                role_arn: non_empty(profile.ram_role_arn.as_ref()).ok_or_else(|| missing("ram_role_arn"))?.to_owned(),
+                role_arn: non_empty(profile.ram_role_arn.as_ref())
+                    .ok_or_else(|| missing("ram_role_arn"))?
+                    .to_owned(),
                 oidc_provider_arn: non_empty(profile.oidc_provider_arn.as_ref())
                     .ok_or_else(|| missing("oidc_provider_arn"))?
                     .to_owned(),

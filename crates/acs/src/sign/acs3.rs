@@ -18,8 +18,7 @@ use super::{VerifyError, percent_encode, signatures_equal};
 /// The algorithm name in the `Authorization` header and the string-to-sign.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 /// hex(sha256("")), the payload hash of an empty body.
-pub const EMPTY_PAYLOAD_SHA256: &str =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+pub const EMPTY_PAYLOAD_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// The request as the signature sees it.
 #[derive(Debug, Clone, Copy)]
@@ -83,13 +82,9 @@ pub fn canonical_query(query: &[(&str, &str)]) -> String {
 /// `(canonical headers, signed headers)`: lower-cased names sorted; each line `name:value\n` with
 /// trimmed values, repeated names joined by `,` after sorting their values.
 pub fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
-    let mut grouped: std::collections::BTreeMap<String, Vec<&str>> =
-        std::collections::BTreeMap::new();
+    let mut grouped: std::collections::BTreeMap<String, Vec<&str>> = std::collections::BTreeMap::new();
     for (name, value) in headers {
-        grouped
-            .entry(name.to_ascii_lowercase())
-            .or_default()
-            .push(value.trim());
+        grouped.entry(name.to_ascii_lowercase()).or_default().push(value.trim());
     }
     let mut canonical = String::new();
     let mut names = Vec::with_capacity(grouped.len());
@@ -107,11 +102,7 @@ pub fn canonical_headers(headers: &[(&str, &str)]) -> (String, String) {
 /// Builds the canonical request and signs it with `access_key_secret`.
 pub fn sign(request: &SignableRequest<'_>, access_key_secret: &str) -> Signed {
     let (canonical_headers, signed_headers) = canonical_headers(request.headers);
-    let path = if request.path.is_empty() {
-        "/"
-    } else {
-        request.path
-    };
+    let path = if request.path.is_empty() { "/" } else { request.path };
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         request.method.to_ascii_uppercase(),
@@ -158,9 +149,7 @@ impl Authorization {
         let rest = value
             .strip_prefix(ALGORITHM)
             .and_then(|r| r.strip_prefix(' '))
-            .ok_or_else(|| {
-                VerifyError::Malformed(format!("Authorization (expected {ALGORITHM})"))
-            })?;
+            .ok_or_else(|| VerifyError::Malformed(format!("Authorization (expected {ALGORITHM})")))?;
         let (mut credential, mut signed_headers, mut signature) = (None, None, None);
         for part in rest.split(',') {
             let (key, val) = part
@@ -170,11 +159,7 @@ impl Authorization {
             match key {
                 "Credential" => credential = Some(val.to_owned()),
                 "SignedHeaders" => {
-                    signed_headers = Some(
-                        val.split(';')
-                            .map(str::to_ascii_lowercase)
-                            .collect::<Vec<_>>(),
-                    );
+                    signed_headers = Some(val.split(';').map(str::to_ascii_lowercase).collect::<Vec<_>>());
                 }
                 "Signature" => signature = Some(val.to_owned()),
                 _ => return Err(VerifyError::Malformed(format!("Authorization part {key}"))),
@@ -233,11 +218,7 @@ const MUST_SIGN_WHEN_PRESENT: [&str; 6] = [
 /// # Errors
 /// [`VerifyError::Missing`] / [`VerifyError::Malformed`] for incomplete material,
 /// [`VerifyError::Mismatch`] when the payload hash or the signature is wrong.
-pub fn verify(
-    auth: &Authorization,
-    request: &IncomingRequest<'_>,
-    access_key_secret: &str,
-) -> Result<(), VerifyError> {
+pub fn verify(auth: &Authorization, request: &IncomingRequest<'_>, access_key_secret: &str) -> Result<(), VerifyError> {
     fn header<'r, 'n>(
         request: &'r IncomingRequest<'r>,
         name: &'n str,
@@ -257,15 +238,11 @@ pub fn verify(
     let actual_sha = hash_payload(request.body);
     if !content_sha.eq_ignore_ascii_case(&actual_sha) {
         return Err(VerifyError::Mismatch {
-            string_to_sign: format!(
-                "x-acs-content-sha256 {content_sha} does not match the body ({actual_sha})"
-            ),
+            string_to_sign: format!("x-acs-content-sha256 {content_sha} does not match the body ({actual_sha})"),
         });
     }
     for required in MUST_SIGN_WHEN_PRESENT {
-        if header(request, required).next().is_some()
-            && !auth.signed_headers.iter().any(|h| h == required)
-        {
+        if header(request, required).next().is_some() && !auth.signed_headers.iter().any(|h| h == required) {
             return Err(VerifyError::Malformed(format!(
                 "SignedHeaders: {required} must be signed"
             )));
@@ -308,10 +285,7 @@ mod tests {
     #[test]
     fn reproduces_the_documented_run_instances_example() {
         let query = [
-            (
-                "ImageId",
-                "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
-            ),
+            ("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"),
             ("RegionId", "cn-shanghai"),
         ];
         let headers = [
@@ -349,17 +323,15 @@ mod tests {
 
     #[test]
     fn repeated_headers_are_trimmed_sorted_and_joined() {
-        let (canonical, names) =
-            canonical_headers(&[("X-Acs-B", " 2 "), ("host", "h"), ("x-acs-b", "1")]);
+        let (canonical, names) = canonical_headers(&[("X-Acs-B", " 2 "), ("host", "h"), ("x-acs-b", "1")]);
         assert_eq!(canonical, "host:h\nx-acs-b:1,2\n");
         assert_eq!(names, "host;x-acs-b");
     }
 
     #[test]
     fn authorization_parses_and_rejects_other_schemes() -> Result<(), VerifyError> {
-        let auth = Authorization::parse(
-            "ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;X-Acs-Date, Signature=ab12",
-        )?;
+        let auth =
+            Authorization::parse("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders=host;X-Acs-Date, Signature=ab12")?;
         assert_eq!(auth.credential, "ak");
         assert_eq!(auth.signed_headers, ["host", "x-acs-date"]);
         assert_eq!(auth.signature, "ab12");

@@ -15,11 +15,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// RFC 3986 unreserved characters stay as they are; everything else becomes `%XX` (upper-case hex)
 /// of its UTF-8 bytes. This is Python's `quote(s, safe='~')`, which every official SDK path uses.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes `value` the way Alibaba's signatures require (space → `%20`, `*` → `%2A`, `~` kept).
 pub fn percent_encode(value: &str) -> String {

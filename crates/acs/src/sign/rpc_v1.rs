@@ -35,10 +35,7 @@ pub struct Signed {
 /// names in byte order (= code-point order, as Python's `sorted` in the SDK); equal names keep
 /// their relative order.
 pub fn canonical_query<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let mut pairs: Vec<(&str, &str)> = params
-        .into_iter()
-        .filter(|(k, _)| *k != SIGNATURE_PARAM)
-        .collect();
+    let mut pairs: Vec<(&str, &str)> = params.into_iter().filter(|(k, _)| *k != SIGNATURE_PARAM).collect();
     pairs.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
@@ -76,11 +73,7 @@ pub fn signature(access_key_secret: &str, string_to_sign: &str) -> String {
 }
 
 /// Runs every stage for `method` over `params` (query and form-body parameters together).
-pub fn sign<'a>(
-    method: &str,
-    params: impl IntoIterator<Item = (&'a str, &'a str)>,
-    access_key_secret: &str,
-) -> Signed {
+pub fn sign<'a>(method: &str, params: impl IntoIterator<Item = (&'a str, &'a str)>, access_key_secret: &str) -> Signed {
     let canonical_query = canonical_query(params);
     let string_to_sign = string_to_sign(method, &canonical_query);
     let signature = signature(access_key_secret, &string_to_sign);

@@ -3,6 +3,7 @@
 //! guard is dropped, including when the test panics.
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
+#![allow(clippy::expect_used)] // a harness that cannot bind or lock must fail the test loudly
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -44,7 +45,10 @@ impl Recorded {
 
     /// The API action, from the query (V1) or the header (V3).
     pub fn action(&self) -> String {
-        self.param("Action").or_else(|| self.header("x-acs-action")).unwrap_or_default().to_owned()
+        self.param("Action")
+            .or_else(|| self.header("x-acs-action"))
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn param_names(&self) -> Vec<&str> {
@@ -54,7 +58,8 @@ impl Recorded {
     }
 
     pub fn nonce(&self) -> Option<&str> {
-        self.param("SignatureNonce").or_else(|| self.header("x-acs-signature-nonce"))
+        self.param("SignatureNonce")
+            .or_else(|| self.header("x-acs-signature-nonce"))
     }
 }
 
@@ -125,7 +130,10 @@ impl TestServer {
         responder: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
     ) -> Self {
         let state = Arc::new(ServerState {
-            secrets: secrets.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            secrets: secrets
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             requests: Mutex::new(Vec::new()),
             responder: Arc::new(responder),
         });
@@ -185,7 +193,12 @@ async fn handle(
     let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes()).into_owned().collect();
     let header_pairs: Vec<(String, String)> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let mut recorded = Recorded {
         method: method.as_str().to_owned(),
@@ -370,7 +383,10 @@ impl ManualClock {
 
     pub fn now_plus(&self, by: jiff::SignedDuration) -> String {
         let now = *self.0.lock().expect("lock");
-        now.checked_add(by).expect("in range").strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+        now.checked_add(by)
+            .expect("in range")
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
     }
 }
 
