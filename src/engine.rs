@@ -1,7 +1,9 @@
 //! The grant engine: credentials → observe → plan → apply → verify → report.
 //!
 //! One `Engine` per process (or per distinct base credential): it caches the assumed-role client
-//! per role ARN, so a warm engine's second grant for an account costs only the read wave.
+//! per role ARN, so a warm engine's second grant for an account costs only the read wave. The
+//! cache is bounded (least recently used out): a rollout over thousands of accounts, or a warm
+//! function serving many, must not keep one client and one set of credentials per account forever.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -94,11 +96,71 @@ struct Assumed {
     provider: Arc<AssumeRoleProvider>,
 }
 
+/// Assumed-role clients kept at most. A warm instance usually serves one or a few accounts; a
+/// rollout's concurrency is at most 256, so this keeps every grant in flight warm.
+const ASSUMED_CACHE_CAPACITY: usize = 256;
+
+/// Assumed-role clients by role ARN, least recently used evicted first. Hand-written rather than
+/// a crate: a map with a use counter and an O(n) eviction over at most a few hundred entries,
+/// run once per cold grant, is all it takes.
+struct AssumedCache {
+    capacity: usize,
+    entries: HashMap<String, (Assumed, u64)>,
+    uses: u64,
+}
+
+impl AssumedCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            entries: HashMap::new(),
+            uses: 0,
+        }
+    }
+
+    fn get_or_insert_with(&mut self, arn: &str, make: impl FnOnce() -> Assumed) -> Assumed {
+        self.uses += 1;
+        let uses = self.uses;
+        if let Some((assumed, last_used)) = self.entries.get_mut(arn) {
+            *last_used = uses;
+            return assumed.clone();
+        }
+        if self.entries.len() >= self.capacity
+            && let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, last_used))| *last_used)
+                .map(|(arn, _)| arn.clone())
+        {
+            self.entries.remove(&oldest);
+        }
+        let assumed = make();
+        self.entries.insert(arn.to_owned(), (assumed.clone(), uses));
+        assumed
+    }
+
+    /// Forgets `arn` if it still maps to `provider` (a concurrent grant may have replaced it).
+    fn remove_if(&mut self, arn: &str, provider: &Arc<AssumeRoleProvider>) {
+        if self
+            .entries
+            .get(arn)
+            .is_some_and(|(assumed, _)| Arc::ptr_eq(&assumed.provider, provider))
+        {
+            self.entries.remove(arn);
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
 /// The grant engine.
 pub struct Engine {
     base: acs::Client,
     config: EngineConfig,
-    assumed: Mutex<HashMap<String, Assumed>>,
+    assumed: Mutex<AssumedCache>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -116,13 +178,18 @@ impl Engine {
         Self {
             base,
             config,
-            assumed: Mutex::new(HashMap::new()),
+            assumed: Mutex::new(AssumedCache::new(ASSUMED_CACHE_CAPACITY)),
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    fn lock_assumed(&self) -> std::sync::MutexGuard<'_, AssumedCache> {
+        // The cache holds no invariant a panicking holder could break halfway.
+        self.assumed.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Grants (or, with `request.dry_run`, plans) and reports. Never fails: every failure is in
@@ -197,9 +264,25 @@ impl Engine {
     ) -> GrantReport {
         report.warnings = warnings;
         let client = match self.client_for(&desired.account_id, &report.request_id).await {
-            Ok(client) => regional(client, region),
+            Ok(client) => client,
             Err(step) => {
                 report.steps.push(*step);
+                return report;
+            }
+        };
+        let client = match regional(client, region) {
+            Ok(client) => client,
+            Err(e) => {
+                // Request validation refuses bad regions first; the client's own rule is the
+                // last word, and a region it refuses must fail the run, not fall back silently.
+                report.steps.push(failed_step(
+                    "ValidateRequest",
+                    "region",
+                    StepError {
+                        code: "InvalidParameter".into(),
+                        message: e.to_string(),
+                    },
+                ));
                 return report;
             }
         };
@@ -253,43 +336,36 @@ impl Engine {
             step.attempts = 0;
             return Err(Box::new(step));
         }
-        let assumed = {
-            let mut cache = self.assumed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            cache
-                .entry(arn.clone())
-                .or_insert_with(|| {
-                    let provider = Arc::new(AssumeRoleProvider::new(
-                        self.base.clone(),
-                        AssumeRoleParams {
-                            role_arn: arn.clone(),
-                            role_session_name: session_name(request_id),
-                            external_id: self.config.external_id.clone(),
-                            duration_seconds: self.config.session_duration_seconds,
-                            policy: None,
-                        },
-                    ));
-                    Assumed {
-                        client: self.base.with_credentials(provider.clone()),
-                        provider,
-                    }
-                })
-                .clone()
-        };
+        // The session is named after the request that assumes the role; warm grants reuse its
+        // credentials, so ActionTrail shows them under that first request's session.
+        let assumed = self.lock_assumed().get_or_insert_with(&arn, || {
+            let provider = Arc::new(AssumeRoleProvider::new(
+                self.base.clone(),
+                AssumeRoleParams {
+                    role_arn: arn.clone(),
+                    role_session_name: session_name(request_id),
+                    external_id: self.config.external_id.clone(),
+                    duration_seconds: self.config.session_duration_seconds,
+                    policy: None,
+                },
+            ));
+            Assumed {
+                client: self.base.with_credentials(provider.clone()),
+                provider,
+            }
+        });
         let started = Instant::now();
         match assumed.provider.provide().await {
             Ok(_) => Ok(assumed.client),
             Err(e) => {
+                // A refused or unreachable account keeps no cache slot (a rollout's failures
+                // would otherwise push out the accounts that work).
+                self.lock_assumed().remove_if(&arn, &assumed.provider);
+                let (attempts, request_id) = match &e {
+                    acs::credentials::CredentialsError::Sts(sts) => (sts.attempts(), sts.request_id().map(str::to_owned)),
+                    _ => (0, None),
+                };
                 let error = acs::Error::Credentials(e);
-                let attempts = match &error {
-                    acs::Error::Credentials(acs::credentials::CredentialsError::Sts(inner)) => inner.attempts(),
-                    _ => 0,
-                };
-                let request_id = match &error {
-                    acs::Error::Credentials(acs::credentials::CredentialsError::Sts(inner)) => {
-                        inner.request_id().map(str::to_owned)
-                    }
-                    _ => None,
-                };
                 tracing::warn!(role_arn = %arn, error = %error, "AssumeRole failed");
                 Err(Box::new(Step {
                     action: "AssumeRole".into(),
@@ -306,14 +382,11 @@ impl Engine {
     }
 }
 
-/// The client for a request's region. Regional endpoints matter for AIWorkspace; an emulator's
-/// single endpoint serves every region.
-fn regional(client: acs::Client, region: Option<&str>) -> acs::Client {
+/// The client for a request's region (regional endpoints matter for AIWorkspace and NAS).
+fn regional(client: acs::Client, region: Option<&str>) -> Result<acs::Client, acs::Error> {
     match region {
-        Some(region) if region != client.config().region && !client.config().endpoints.is_single() => {
-            client.with_endpoints(acs::Endpoints::aliyun(region)).unwrap_or(client)
-        }
-        _ => client,
+        Some(region) if region != client.config().region => client.with_region(region),
+        _ => Ok(client),
     }
 }
 
@@ -368,7 +441,125 @@ fn read_failure_step(failure: ReadFailure) -> Step {
 
 #[cfg(test)]
 mod tests {
+    use acs::credentials::NoCredentials;
+
     use super::*;
+
+    /// A client whose calls all fail at once: nothing listens on the port.
+    fn unreachable_client() -> acs::Client {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(9);
+        let mut config = acs::ClientConfig::single(&format!("http://127.0.0.1:{port}"))
+            .unwrap_or_else(|e| panic!("loopback endpoint: {e}"));
+        config.retry = acs::RetryPolicy::no_retries();
+        acs::Client::new(config, Arc::new(NoCredentials)).unwrap_or_else(|e| panic!("client: {e}"))
+    }
+
+    fn assumed(client: &acs::Client, arn: &str) -> Assumed {
+        let provider = Arc::new(AssumeRoleProvider::new(
+            client.clone(),
+            AssumeRoleParams {
+                role_arn: arn.into(),
+                role_session_name: "test".into(),
+                ..AssumeRoleParams::default()
+            },
+        ));
+        Assumed {
+            client: client.with_credentials(provider.clone()),
+            provider,
+        }
+    }
+
+    #[test]
+    fn assumed_client_cache_evicts_the_least_recently_used_beyond_its_capacity() {
+        let client = unreachable_client();
+        let mut cache = AssumedCache::new(3);
+        let arn = |n: u32| format!("acs:ram::{n}:role/granter");
+        let mut made = 0;
+        for n in 1..=3 {
+            cache.get_or_insert_with(&arn(n), || {
+                made += 1;
+                assumed(&client, &arn(n))
+            });
+        }
+        // Account 1 is used again, so account 2 is now the least recently used.
+        let first = cache.get_or_insert_with(&arn(1), || unreachable!("cached"));
+        cache.get_or_insert_with(&arn(4), || {
+            made += 1;
+            assumed(&client, &arn(4))
+        });
+        assert_eq!((cache.len(), made), (3, 4));
+        let again = cache.get_or_insert_with(&arn(1), || unreachable!("still cached"));
+        assert!(Arc::ptr_eq(&first.provider, &again.provider));
+        let mut remade = false;
+        cache.get_or_insert_with(&arn(2), || {
+            remade = true;
+            assumed(&client, &arn(2))
+        });
+        assert!(remade, "the least recently used entry was the one evicted");
+        for n in 5..1000 {
+            cache.get_or_insert_with(&arn(n), || assumed(&client, &arn(n)));
+        }
+        assert_eq!(cache.len(), 3, "a long rollout does not grow it");
+    }
+
+    #[test]
+    fn remove_if_spares_an_entry_a_concurrent_grant_replaced() {
+        let client = unreachable_client();
+        let arn = "acs:ram::1:role/granter";
+        let mut cache = AssumedCache::new(4);
+        let stale = assumed(&client, arn);
+        let current = cache.get_or_insert_with(arn, || assumed(&client, arn));
+        cache.remove_if(arn, &stale.provider);
+        assert_eq!(cache.len(), 1);
+        cache.remove_if(arn, &current.provider);
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failed_assume_role_keeps_no_cache_slot() {
+        let config = EngineConfig {
+            role_arn: Some(RoleArnTemplate::parse("acs:ram::{accountId}:role/granter").unwrap_or_else(|e| panic!("{e}"))),
+            ..EngineConfig::default()
+        };
+        let engine = Engine::new(unreachable_client(), config);
+        for account in ["1234567890123456", "2234567890123456"] {
+            let report = engine.grant(&GrantRequest::for_account(account), Trigger::Cli, "r").await;
+            assert_eq!(report.status, Status::Failed);
+            assert_eq!(report.steps.first().map(|s| s.action.as_str()), Some("AssumeRole"));
+        }
+        assert_eq!(engine.lock_assumed().len(), 0);
+    }
+
+    #[test]
+    fn regional_moves_the_region_and_keeps_the_sts_endpoint_choice() -> Result<(), acs::Error> {
+        let env = Env::from_pairs([("ALIBABA_CLOUD_STS_REGION", "cn-shenzhen")]);
+        let client = acs::Client::new(acs::ClientConfig::from_env(&env)?, Arc::new(NoCredentials))?;
+        let moved = regional(client.clone(), Some("cn-beijing"))?;
+        assert_eq!(moved.config().region, "cn-beijing");
+        let host = |c: &acs::Client, p: acs::client::Product| c.config().endpoints.resolve(p).map(|u| u.host().to_owned());
+        assert_eq!(
+            host(&moved, acs::client::Product::AiWorkspace)?,
+            "aiworkspace.cn-beijing.aliyuncs.com"
+        );
+        assert_eq!(host(&moved, acs::client::Product::Sts)?, "sts.cn-shenzhen.aliyuncs.com");
+        assert_eq!(regional(client.clone(), None)?.config().region, "cn-hangzhou");
+        assert!(matches!(regional(client, Some("x/y")), Err(acs::Error::Config(_))));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn an_invalid_region_fails_the_run_before_any_call() {
+        let engine = Engine::new(unreachable_client(), EngineConfig::default());
+        let mut request = GrantRequest::for_account("1234567890123456");
+        request.region = Some("Evil.example/x".into());
+        let report = engine.grant(&request, Trigger::Cli, "r").await;
+        assert_eq!(report.status, Status::Failed);
+        let step = report.steps.first().map(|s| (s.action.as_str(), s.target.as_str(), s.attempts));
+        assert_eq!(step, Some(("ValidateRequest", "region", 0)));
+    }
 
     #[test]
     fn config_reads_role_arn_and_external_id() -> Result<(), ConfigError> {

@@ -138,9 +138,14 @@ pub fn classify(code: &str, http_status: u16) -> RetryClass {
     if code == "SignatureNonceUsed" {
         return RetryClass::RetryWithFreshNonce;
     }
-    let transient_code =
-        code.starts_with("Throttling") || matches!(code, "ServiceUnavailable" | "InternalError" | "UnknownError");
-    if transient_code || (500..600).contains(&http_status) {
+    let transient_code = code.starts_with("Throttling")
+        // terraform-provider-alicloud's NeedRetry lists it beside `Throttling*` (reference §6.4).
+        || code == "Rejected.Throttling"
+        || matches!(code, "ServiceUnavailable" | "InternalError" | "UnknownError");
+    // STS may answer flow control with a bare 302 (reference §7). Redirects are never followed,
+    // so a 302 without an Alibaba error body can only be that; one with a body has its own code.
+    let bare_throttling_redirect = http_status == 302 && code == "Http302";
+    if transient_code || bare_throttling_redirect || (500..600).contains(&http_status) {
         RetryClass::Retry
     } else {
         RetryClass::DoNotRetry
@@ -301,7 +306,9 @@ mod tests {
             ("Http400", 400, RetryClass::DoNotRetry),
             ("Http429", 429, RetryClass::DoNotRetry),
             ("throttling", 400, RetryClass::DoNotRetry),
-            ("Rejected.Throttling", 400, RetryClass::DoNotRetry),
+            ("Rejected.Throttling", 400, RetryClass::Retry),
+            ("Http302", 302, RetryClass::Retry),
+            ("NoPermission", 302, RetryClass::DoNotRetry),
             ("ORDER.OPEND", 400, RetryClass::DoNotRetry),
         ];
         for (code, status, expected) in table {

@@ -627,6 +627,22 @@ async fn an_unparseable_5xx_is_retried_and_reported_by_status() {
 }
 
 #[tokio::test]
+async fn a_bare_302_is_sts_flow_control_and_is_retried_not_followed() {
+    let server = TestServer::start(KEYS, |_, i| {
+        if i == 0 {
+            Reply::raw(302, "text/plain", "").header("location", "http://127.0.0.1:9/elsewhere")
+        } else {
+            Reply::json(200, role_json())
+        }
+    })
+    .await;
+    let client = client_for(&server.url(), SignatureVersion::V1, ak());
+    let response = client.call(&get_role()).await.expect("succeeds after the 302");
+    assert_eq!(response.attempts, 2);
+    assert_eq!(server.hits(), 2, "both attempts came here, none went to the Location");
+}
+
+#[tokio::test]
 async fn x_acs_retry_after_is_honoured() {
     let server = TestServer::start(KEYS, |_, i| {
         if i == 0 {

@@ -186,6 +186,17 @@ impl Endpoints {
         self
     }
 
+    /// The same endpoints for another region: regional products move, the STS choice, the
+    /// per-product overrides and a single test endpoint stay. The region is validated by
+    /// [`Endpoints::resolve`].
+    #[must_use]
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        if let Kind::Aliyun { region: current, .. } = &mut self.kind {
+            *current = region.into();
+        }
+        self
+    }
+
     /// Sends `product`'s calls to `base_url` instead (e.g. a private endpoint). HTTPS only.
     ///
     /// # Errors
@@ -287,6 +298,23 @@ mod tests {
         assert_eq!(host(&vpc, Product::Sts), "https://sts-vpc.cn-shanghai.aliyuncs.com");
         let bad = e.with_sts(StsEndpoint::Regional("x/y".into())).resolve(Product::Sts);
         assert!(matches!(bad, Err(Error::Config(_))), "{bad:?}");
+    }
+
+    #[test]
+    fn with_region_moves_only_the_regional_products() -> Result<(), Error> {
+        let e = Endpoints::aliyun("cn-hangzhou")
+            .with_sts(StsEndpoint::Regional("cn-shanghai".into()))
+            .with_endpoint(Product::Nas, "https://nas-private.example")?
+            .with_region("eu-central-1");
+        assert_eq!(
+            host(&e, Product::AiWorkspace),
+            "https://aiworkspace.eu-central-1.aliyuncs.com"
+        );
+        assert_eq!(host(&e, Product::Sts), "https://sts.cn-shanghai.aliyuncs.com");
+        assert_eq!(host(&e, Product::Nas), "https://nas-private.example");
+        let single = Endpoints::single("http://127.0.0.1:8080")?.with_region("eu-central-1");
+        assert_eq!(host(&single, Product::AiWorkspace), "http://127.0.0.1:8080");
+        Ok(())
     }
 
     #[test]

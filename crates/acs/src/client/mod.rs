@@ -267,10 +267,28 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] for invalid endpoints.
     pub fn with_endpoints(&self, endpoints: Endpoints) -> Result<Self, Error> {
-        let config = ClientConfig {
+        self.with_config(ClientConfig {
             endpoints,
             ..(*self.config).clone()
-        };
+        })
+    }
+
+    /// The same client (same pool, same credentials) for another region: `config.region` and
+    /// the regional hosts change; a single test endpoint, the STS endpoint selection
+    /// (`ALIBABA_CLOUD_STS_REGION`, VPC) and per-product overrides are kept, because they were
+    /// chosen for the caller's network, not for the target region.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `region` is not a region id (it would end up in host names).
+    pub fn with_region(&self, region: &str) -> Result<Self, Error> {
+        self.with_config(ClientConfig {
+            endpoints: self.config.endpoints.clone().with_region(region),
+            region: region.to_owned(),
+            ..(*self.config).clone()
+        })
+    }
+
+    fn with_config(&self, config: ClientConfig) -> Result<Self, Error> {
         config.validate()?;
         Ok(Self {
             config: Arc::new(config),
@@ -690,6 +708,43 @@ mod tests {
         ] {
             let bad = ClientConfig::from_env(&Env::from_pairs([(name, value)]));
             assert!(matches!(bad, Err(Error::Config(_))), "{name}={value}: {bad:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn with_region_moves_regional_hosts_and_keeps_the_sts_choice_and_credentials() -> Result<(), Error> {
+        let env = Env::from_pairs([
+            ("DLCAUTH_REGION", "cn-hangzhou"),
+            ("ALIBABA_CLOUD_STS_REGION", "cn-shenzhen"),
+            ("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true"),
+        ]);
+        let client = Client::new(ClientConfig::from_env(&env)?, Arc::new(NoCredentials))?;
+        let moved = client.with_region("cn-beijing")?;
+        let host = |c: &Client, p: Product| c.config().endpoints.resolve(p).map(|u| u.host().to_owned());
+        assert_eq!(moved.config().region, "cn-beijing");
+        assert_eq!(host(&moved, Product::AiWorkspace)?, "aiworkspace.cn-beijing.aliyuncs.com");
+        assert_eq!(host(&moved, Product::Nas)?, "nas.cn-beijing.aliyuncs.com");
+        assert_eq!(host(&moved, Product::Sts)?, "sts-vpc.cn-shenzhen.aliyuncs.com");
+        assert_eq!(host(&moved, Product::Ram)?, "ram.aliyuncs.com");
+        assert!(Arc::ptr_eq(&moved.credentials(), &client.credentials()));
+        assert_eq!(client.config().region, "cn-hangzhou", "the original is untouched");
+        Ok(())
+    }
+
+    #[test]
+    fn with_region_keeps_a_single_endpoint_and_refuses_invalid_regions() -> Result<(), Error> {
+        let client = Client::new(ClientConfig::single("http://127.0.0.1:9")?, Arc::new(NoCredentials))?;
+        let moved = client.with_region("ap-southeast-1")?;
+        assert!(moved.config().endpoints.is_single());
+        assert_eq!(moved.config().region, "ap-southeast-1");
+        assert_eq!(
+            moved.config().endpoints.resolve(Product::AiWorkspace)?.origin(),
+            "http://127.0.0.1:9"
+        );
+        for bad in ["", "Evil.com/x", "cn hangzhou", "-cn"] {
+            let refused = client.with_region(bad);
+            assert!(matches!(refused, Err(Error::Config(_))), "{bad:?}: {refused:?}");
         }
         Ok(())
     }

@@ -50,7 +50,9 @@ impl RetryPolicy {
     pub fn jittered_delay(&self, failed_attempts: u32, unit: f64) -> Duration {
         // `mul_f64` panics on NaN or negative factors; a bad random source must not crash a call.
         let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.0 };
-        self.backoff_ceiling(failed_attempts).mul_f64(unit)
+        let ceiling = self.backoff_ceiling(failed_attempts);
+        // Not `mul_f64`: near `Duration::MAX` the float product rounds above it and panics.
+        Duration::try_from_secs_f64(ceiling.as_secs_f64() * unit).map_or(ceiling, |d| d.min(ceiling))
     }
 }
 
@@ -90,6 +92,12 @@ mod tests {
         assert_eq!(p.jittered_delay(3, -1.0), Duration::ZERO);
         assert_eq!(p.jittered_delay(3, f64::NAN), Duration::ZERO);
         assert_eq!(p.jittered_delay(3, f64::INFINITY), Duration::ZERO);
+        let unbounded = RetryPolicy {
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            ..p
+        };
+        assert_eq!(unbounded.jittered_delay(1, 1.0), Duration::MAX, "no overflow panic");
     }
 
     #[test]
