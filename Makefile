@@ -27,9 +27,10 @@ fmt:
 build:
 	$(CARGO) build --workspace --release --locked
 
-## Benchmarks (release build); numbers are reported as ratios against a baseline measured in the same run.
+## Benchmarks (release build): signed GetRole throughput of the emulator, reported with two baselines
+## (its trivial health route and a bare hyper server) measured in the same run, as ratios.
 bench:
-	$(CARGO) bench --workspace --locked
+	$(CARGO) bench --locked -p acs-emulator --bench get_role
 
 ## The official Alibaba Cloud Python SDK, pinned, in a local venv (rebuilt when the requirements change).
 sdk-venv: $(SDK_VENV)/.installed

@@ -7,8 +7,12 @@
 //! - `EntityNotExist.Role` / `.Policy` right after this run's own create is retried briefly (RAM is
 //!   eventually consistent); nothing else is retried here — the client already retries throttling,
 //!   5xx and transport errors, and a permanent error (NoPermission) must fail fast.
+//! - Those client retries are harmless for every write but one: a repeated CreatePolicyVersion
+//!   adds another version. It alone is sent without them and retried here only after reading
+//!   back that its lost reply did not land (see `send_version`).
 //! - Nothing is ever detached or narrowed; the only deletion is the oldest non-default policy
-//!   version the 5-version limit forces.
+//!   version the 5-version limit forces, and never while the listing does not show which version
+//!   is the default.
 
 use std::time::{Duration, Instant};
 
@@ -17,8 +21,8 @@ use futures_util::future::join_all;
 use tokio::sync::OnceCell;
 
 use crate::desired::Desired;
-use crate::observe::{elapsed_ms, is_code, read_membership, step_error, timed, to_ram};
-use crate::observed::{CallRecord, MAX_POLICY_VERSIONS, Observed, ObservedPolicy, PolicyVersion};
+use crate::observe::{elapsed_ms, is_code, observed_policy, read_membership, step_error, timed, to_ram};
+use crate::observed::{CallRecord, MAX_POLICY_VERSIONS, Observed, ObservedPolicy};
 use crate::plan::{Action, ItemState, Plan};
 use crate::policy_doc;
 use crate::report::{Evidence, Outcome, StepError};
@@ -134,11 +138,18 @@ fn already_exists(error: &acs::Error) -> bool {
 }
 
 /// Membership errors have no documented "already a member" code (reference §5.6): anything
-/// saying something exists counts.
+/// saying something exists counts — but not a "does not exist" (`EntityNotExists.Workspace`
+/// contains "Exists" too), which must fail the step rather than pass as done.
 fn member_exists(error: &acs::Error) -> bool {
-    error
-        .code()
-        .is_some_and(|c| c.contains("AlreadyExist") || c.contains("Exists") || c.contains("Duplicate"))
+    error.code().is_some_and(|c| {
+        !c.contains("NotExist") && (c.contains("AlreadyExist") || c.contains("Exists") || c.contains("Duplicate"))
+    })
+}
+
+/// Whether a failed write may still have been applied: no answer at all, or a 5xx (the emulator's
+/// and RAM's "lost reply"). A throttled or refused call was not.
+fn may_have_landed(error: &acs::Error) -> bool {
+    matches!(error, acs::Error::Transport { .. }) || error.http_status().is_some_and(|s| s >= 500)
 }
 
 impl Ctx<'_> {
@@ -172,19 +183,36 @@ impl Ctx<'_> {
         }
     }
 
+    /// An attach: "already attached" (`EntityAlreadyExists.*`) is as good as attached.
+    async fn attach<R: acs::api::ApiRequest>(
+        &self,
+        mut calls: Calls,
+        request: &R,
+        after_own_create: bool,
+    ) -> ItemResult {
+        match self.call_settling(&mut calls, request, after_own_create).await {
+            Ok(_) => calls.done(Outcome::Attached, Evidence::Write),
+            Err(e) if already_exists(&e) => calls.done(Outcome::Unchanged, Evidence::Write),
+            Err(e) => calls.failed_call(&e),
+        }
+    }
+
+    /// A service activation: "already active" (`ORDER.OPEND`) is as good as activated.
+    async fn activate<R: acs::api::ApiRequest>(&self, mut calls: Calls, request: &R) -> ItemResult {
+        let (result, record) = timed(self.client, request).await;
+        calls.add(record);
+        match result {
+            Ok(_) => calls.done(Outcome::Created, Evidence::Write),
+            Err(e) if is_code(&e, activation::ALREADY_ACTIVE) => calls.done(Outcome::Unchanged, Evidence::Write),
+            Err(e) => calls.failed_call(&e),
+        }
+    }
+
     async fn run(&self, action: &Action, after_own_create: bool) -> ItemResult {
         let mut calls = Calls::new(action.api_name());
         match action {
-            Action::OpenOssService => {
-                let (result, record) = timed(self.client, &activation::OpenOssService).await;
-                calls.add(record);
-                activation_result(&calls, result.map(|_| ()))
-            }
-            Action::OpenNasService => {
-                let (result, record) = timed(self.client, &activation::OpenNasService).await;
-                calls.add(record);
-                activation_result(&calls, result.map(|_| ()))
-            }
+            Action::OpenOssService => self.activate(calls, &activation::OpenOssService).await,
+            Action::OpenNasService => self.activate(calls, &activation::OpenNasService).await,
             Action::CreateRole {
                 role,
                 trust_document,
@@ -260,11 +288,7 @@ impl Ctx<'_> {
                     role_name: role.clone(),
                     resource_group_id: None,
                 };
-                let result = self
-                    .call_settling(&mut calls, &request, after_own_create)
-                    .await
-                    .map(|_| ());
-                attach_result(&result).finish(&calls)
+                self.attach(calls, &request, after_own_create).await
             }
             Action::AttachPolicy {
                 resource_group_id,
@@ -282,11 +306,7 @@ impl Ctx<'_> {
                     principal_name: principal,
                     resource_group_id: resource_group_id.clone(),
                 };
-                let result = self
-                    .call_settling(&mut calls, &request, after_own_create)
-                    .await
-                    .map(|_| ());
-                attach_result(&result).finish(&calls)
+                self.attach(calls, &request, after_own_create).await
             }
             Action::AttachPolicyToUser { user, policy } => {
                 let request = ram::AttachPolicyToUser {
@@ -295,11 +315,7 @@ impl Ctx<'_> {
                     user_name: user.clone(),
                     resource_group_id: None,
                 };
-                let result = self
-                    .call_settling(&mut calls, &request, after_own_create)
-                    .await
-                    .map(|_| ());
-                attach_result(&result).finish(&calls)
+                self.attach(calls, &request, after_own_create).await
             }
             Action::CreateMember {
                 workspace_id,
@@ -404,19 +420,7 @@ impl Ctx<'_> {
         )
         .await;
         calls.add(record);
-        let body = result?.body;
-        Ok(ObservedPolicy {
-            versions: body
-                .policy_versions
-                .into_iter()
-                .map(|v| PolicyVersion {
-                    version_id: v.version_id,
-                    is_default: v.is_default_version,
-                    document: v.policy_document.unwrap_or_default(),
-                    create_date: v.create_date.unwrap_or_default(),
-                })
-                .collect(),
-        })
+        Ok(observed_policy(result?.body))
     }
 
     /// CreatePolicy lost a race: read the policy and bring its default version up to date.
@@ -454,6 +458,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// Whether `current` (a default version's document) is what `policy` should say; `written` is
+    /// the document this run sends, for a policy the desired state does not describe.
+    fn in_force(&self, policy: &str, written: &str, current: &str) -> bool {
+        match self.desired.custom_policy(policy) {
+            Some(wanted) => wanted.is_satisfied_by(current),
+            None => policy_doc::semantically_equal(written, current),
+        }
+    }
+
     /// CreatePolicyVersion(SetAsDefault). If the limit is hit anyway (a concurrent run added a
     /// version since we looked), make room by deleting the oldest non-default version and try
     /// once more — unless the concurrent run already set what we want.
@@ -464,10 +477,8 @@ impl Ctx<'_> {
             set_as_default: Some(true),
             rotate_strategy: None,
         };
-        let (result, record) = timed(self.client, &request).await;
-        calls.add(record);
-        match result {
-            Ok(_) => return calls.done(Outcome::Updated, Evidence::Write),
+        match self.send_version(calls, &request).await {
+            Ok(()) => return calls.done(Outcome::Updated, Evidence::Write),
             Err(e) if !is_code(&e, "LimitExceeded.Policy.Version") => return calls.failed_call(&e),
             Err(_) => {}
         }
@@ -475,8 +486,9 @@ impl Ctx<'_> {
             Ok(c) => c,
             Err(e) => return calls.failed_call(&e),
         };
-        if let (Some(wanted), Some(default)) = (self.desired.custom_policy(policy), current.default_version())
-            && wanted.is_satisfied_by(&default.document)
+        if current
+            .default_version()
+            .is_some_and(|default| self.in_force(policy, document, &default.document))
         {
             return calls.done(Outcome::Unchanged, Evidence::Read);
         }
@@ -484,18 +496,52 @@ impl Ctx<'_> {
             let Some(oldest) = current.oldest_non_default() else {
                 return calls.failed(StepError {
                     code: "LimitExceeded.Policy.Version".into(),
-                    message: format!("{policy} has {MAX_POLICY_VERSIONS} versions and none can be deleted"),
+                    message: format!(
+                        "{policy} has {} versions and none can safely be deleted",
+                        current.versions.len()
+                    ),
                 });
             };
             if let Err(e) = self.delete_version(calls, policy, &oldest.version_id).await {
                 return calls.failed_call(&e);
             }
         }
-        let (result, record) = timed(self.client, &request).await;
-        calls.add(record);
-        match result {
-            Ok(_) => calls.done(Outcome::Updated, Evidence::Write),
+        match self.send_version(calls, &request).await {
+            Ok(()) => calls.done(Outcome::Updated, Evidence::Write),
             Err(e) => calls.failed_call(&e),
+        }
+    }
+
+    /// Sends CreatePolicyVersion, the one write whose repetition is not harmless: each repeat
+    /// adds a version, and a policy holds five. So the client's blind retries are off for it;
+    /// after a failure that may have been applied anyway (a lost reply), the versions are read
+    /// back and the create is repeated only if its document is not in force. Transient failures
+    /// are retried as often and as patiently as the client's own policy would.
+    async fn send_version(&self, calls: &mut Calls, request: &ram::CreatePolicyVersion) -> Result<(), acs::Error> {
+        let retry = self.client.config().retry;
+        let once = self.client.with_retry(acs::RetryPolicy::no_retries());
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let (result, record) = timed(&once, request).await;
+            calls.add(record);
+            let error = match result {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            if !error.is_retryable() || attempt >= retry.max_attempts.max(1) {
+                return Err(error);
+            }
+            if may_have_landed(&error)
+                && let Ok(current) = self.list_versions(calls, &request.policy_name).await
+                && current
+                    .default_version()
+                    .is_some_and(|v| self.in_force(&request.policy_name, &request.policy_document, &v.document))
+            {
+                tracing::debug!(policy = %request.policy_name, "CreatePolicyVersion had landed; not repeating it");
+                return Ok(());
+            }
+            tokio::time::sleep(retry.jittered_delay(attempt, fastrand::f64())).await;
         }
     }
 
@@ -597,39 +643,6 @@ impl Ctx<'_> {
     }
 }
 
-/// Outcome of an attach call, before the step record is attached.
-enum AttachResult {
-    Attached,
-    AlreadyAttached,
-    Failed(StepError),
-}
-
-impl AttachResult {
-    fn finish(self, calls: &Calls) -> ItemResult {
-        match self {
-            Self::Attached => calls.done(Outcome::Attached, Evidence::Write),
-            Self::AlreadyAttached => calls.done(Outcome::Unchanged, Evidence::Write),
-            Self::Failed(e) => calls.failed(e),
-        }
-    }
-}
-
-fn attach_result(result: &Result<(), acs::Error>) -> AttachResult {
-    match result {
-        Ok(()) => AttachResult::Attached,
-        Err(e) if already_exists(e) => AttachResult::AlreadyAttached,
-        Err(e) => AttachResult::Failed(step_error(e)),
-    }
-}
-
-fn activation_result(calls: &Calls, result: Result<(), acs::Error>) -> ItemResult {
-    match result {
-        Ok(()) => calls.done(Outcome::Created, Evidence::Write),
-        Err(e) if is_code(&e, "ORDER.OPEND") => calls.done(Outcome::Unchanged, Evidence::Write),
-        Err(e) => calls.failed_call(&e),
-    }
-}
-
 /// Runs the plan's waves in order, each wave's actions concurrently. An action whose
 /// dependencies did not all succeed is not attempted (its result stays `None`: skipped).
 pub async fn apply(
@@ -689,6 +702,54 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn service_error(code: &str, http_status: u16) -> acs::Error {
+        acs::Error::Service {
+            action: "AddMemberRole",
+            error: acs::ServiceError {
+                code: code.into(),
+                message: String::new(),
+                request_id: None,
+                host_id: None,
+                recommend: None,
+                http_status,
+            },
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn a_not_exists_code_is_never_taken_for_an_existing_membership() {
+        for exists in [
+            "EntityAlreadyExists.Member",
+            "MemberAlreadyExist",
+            "Member.Exists",
+            "DuplicateMember",
+        ] {
+            assert!(member_exists(&service_error(exists, 409)), "{exists}");
+        }
+        for absent in [
+            "EntityNotExist.Member",
+            "EntityNotExists.Workspace",
+            "WorkspaceNotExists",
+            "NoPermission",
+        ] {
+            assert!(!member_exists(&service_error(absent, 404)), "{absent}");
+        }
+    }
+
+    #[test]
+    fn only_unanswered_and_5xx_writes_may_have_landed() {
+        assert!(may_have_landed(&acs::Error::Transport {
+            action: "CreatePolicyVersion",
+            message: "reset".into(),
+            attempts: 1,
+        }));
+        assert!(may_have_landed(&service_error("InternalError", 500)));
+        assert!(may_have_landed(&service_error("ServiceUnavailable", 503)));
+        assert!(!may_have_landed(&service_error("Throttling.User", 400)));
+        assert!(!may_have_landed(&service_error("LimitExceeded.Policy.Version", 409)));
+    }
 
     #[test]
     fn settle_delays_double_and_cap() {

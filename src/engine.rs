@@ -263,26 +263,14 @@ impl Engine {
         warnings: Vec<Warning>,
     ) -> GrantReport {
         report.warnings = warnings;
-        let client = match self.client_for(&desired.account_id, &report.request_id).await {
+        let client = match self
+            .client_for(&desired.account_id, &report.request_id)
+            .await
+            .and_then(|client| regional(client, region))
+        {
             Ok(client) => client,
             Err(step) => {
                 report.steps.push(*step);
-                return report;
-            }
-        };
-        let client = match regional(client, region) {
-            Ok(client) => client,
-            Err(e) => {
-                // Request validation refuses bad regions first; the client's own rule is the
-                // last word, and a region it refuses must fail the run, not fall back silently.
-                report.steps.push(failed_step(
-                    "ValidateRequest",
-                    "region",
-                    StepError {
-                        code: "InvalidParameter".into(),
-                        message: e.to_string(),
-                    },
-                ));
                 return report;
             }
         };
@@ -362,7 +350,9 @@ impl Engine {
                 // would otherwise push out the accounts that work).
                 self.lock_assumed().remove_if(&arn, &assumed.provider);
                 let (attempts, request_id) = match &e {
-                    acs::credentials::CredentialsError::Sts(sts) => (sts.attempts(), sts.request_id().map(str::to_owned)),
+                    acs::credentials::CredentialsError::Sts(sts) => {
+                        (sts.attempts(), sts.request_id().map(str::to_owned))
+                    }
                     _ => (0, None),
                 };
                 let error = acs::Error::Credentials(e);
@@ -383,9 +373,20 @@ impl Engine {
 }
 
 /// The client for a request's region (regional endpoints matter for AIWorkspace and NAS).
-fn regional(client: acs::Client, region: Option<&str>) -> Result<acs::Client, acs::Error> {
+/// Request validation refuses bad regions first; the client's own rule is the last word, and a
+/// region it refuses fails the run as a named step rather than falling back to another region.
+fn regional(client: acs::Client, region: Option<&str>) -> Result<acs::Client, Box<Step>> {
     match region {
-        Some(region) if region != client.config().region => client.with_region(region),
+        Some(region) if region != client.config().region => client.with_region(region).map_err(|e| {
+            Box::new(failed_step(
+                "ValidateRequest",
+                "region",
+                StepError {
+                    code: "InvalidParameter".into(),
+                    message: e.to_string(),
+                },
+            ))
+        }),
         _ => Ok(client),
     }
 }
@@ -521,12 +522,16 @@ mod tests {
     #[tokio::test]
     async fn a_failed_assume_role_keeps_no_cache_slot() {
         let config = EngineConfig {
-            role_arn: Some(RoleArnTemplate::parse("acs:ram::{accountId}:role/granter").unwrap_or_else(|e| panic!("{e}"))),
+            role_arn: Some(
+                RoleArnTemplate::parse("acs:ram::{accountId}:role/granter").unwrap_or_else(|e| panic!("{e}")),
+            ),
             ..EngineConfig::default()
         };
         let engine = Engine::new(unreachable_client(), config);
         for account in ["1234567890123456", "2234567890123456"] {
-            let report = engine.grant(&GrantRequest::for_account(account), Trigger::Cli, "r").await;
+            let report = engine
+                .grant(&GrantRequest::for_account(account), Trigger::Cli, "r")
+                .await;
             assert_eq!(report.status, Status::Failed);
             assert_eq!(report.steps.first().map(|s| s.action.as_str()), Some("AssumeRole"));
         }
@@ -534,19 +539,31 @@ mod tests {
     }
 
     #[test]
-    fn regional_moves_the_region_and_keeps_the_sts_endpoint_choice() -> Result<(), acs::Error> {
+    fn regional_moves_the_region_and_keeps_the_sts_endpoint_choice() -> Result<(), Box<dyn std::error::Error>> {
+        use acs::client::Product;
         let env = Env::from_pairs([("ALIBABA_CLOUD_STS_REGION", "cn-shenzhen")]);
         let client = acs::Client::new(acs::ClientConfig::from_env(&env)?, Arc::new(NoCredentials))?;
-        let moved = regional(client.clone(), Some("cn-beijing"))?;
+        let moved = regional(client.clone(), Some("cn-beijing")).map_err(|step| format!("{step:?}"))?;
+        let host = |c: &acs::Client, p: Product| -> Result<String, Box<dyn std::error::Error>> {
+            Ok(c.config().endpoints.resolve(p)?.host().to_owned())
+        };
         assert_eq!(moved.config().region, "cn-beijing");
-        let host = |c: &acs::Client, p: acs::client::Product| c.config().endpoints.resolve(p).map(|u| u.host().to_owned());
         assert_eq!(
-            host(&moved, acs::client::Product::AiWorkspace)?,
+            host(&moved, Product::AiWorkspace)?,
             "aiworkspace.cn-beijing.aliyuncs.com"
         );
-        assert_eq!(host(&moved, acs::client::Product::Sts)?, "sts.cn-shenzhen.aliyuncs.com");
-        assert_eq!(regional(client.clone(), None)?.config().region, "cn-hangzhou");
-        assert!(matches!(regional(client, Some("x/y")), Err(acs::Error::Config(_))));
+        assert_eq!(host(&moved, Product::Sts)?, "sts.cn-shenzhen.aliyuncs.com");
+        let unchanged = regional(client.clone(), None).map_err(|step| format!("{step:?}"))?;
+        assert_eq!(unchanged.config().region, "cn-hangzhou");
+        let refused = regional(client, Some("x/y")).err();
+        assert_eq!(
+            refused.as_ref().map(|s| (s.action.as_str(), s.target.as_str())),
+            Some(("ValidateRequest", "region"))
+        );
+        assert_eq!(
+            refused.and_then(|s| s.error).map(|e| e.code),
+            Some("InvalidParameter".to_owned())
+        );
         Ok(())
     }
 
@@ -557,7 +574,10 @@ mod tests {
         request.region = Some("Evil.example/x".into());
         let report = engine.grant(&request, Trigger::Cli, "r").await;
         assert_eq!(report.status, Status::Failed);
-        let step = report.steps.first().map(|s| (s.action.as_str(), s.target.as_str(), s.attempts));
+        let step = report
+            .steps
+            .first()
+            .map(|s| (s.action.as_str(), s.target.as_str(), s.attempts));
         assert_eq!(step, Some(("ValidateRequest", "region", 0)));
     }
 

@@ -109,6 +109,33 @@ fn from_ram(policy_type: ram::PolicyType) -> PolicyType {
     }
 }
 
+/// The attachments a `ListPoliciesFor*` call returned, as the plan compares them.
+fn attached_policies(body: ram::ListPoliciesResponse) -> Vec<PolicyRef> {
+    body.policies
+        .into_iter()
+        .map(|p| PolicyRef {
+            policy_type: from_ram(p.policy_type),
+            name: p.policy_name,
+        })
+        .collect()
+}
+
+/// The versions a `ListPolicyVersions` call returned.
+pub(crate) fn observed_policy(body: ram::ListPolicyVersionsResponse) -> ObservedPolicy {
+    ObservedPolicy {
+        versions: body
+            .policy_versions
+            .into_iter()
+            .map(|v| PolicyVersion {
+                version_id: v.version_id,
+                is_default: v.is_default_version,
+                document: v.policy_document.unwrap_or_default(),
+                create_date: v.create_date.unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
 type ReadResult<T> = Result<Observation<T>, Box<ReadFailure>>;
 
 /// Turns a call result into an observation: `absent` codes give `absent_value`.
@@ -161,15 +188,13 @@ async fn read_role_policies(client: &acs::Client, role: &str) -> ReadResult<Vec<
         },
     )
     .await;
-    observe_with(role.to_owned(), call, &["EntityNotExist.Role"], Vec::new, |body| {
-        body.policies
-            .into_iter()
-            .map(|p| PolicyRef {
-                policy_type: from_ram(p.policy_type),
-                name: p.policy_name,
-            })
-            .collect()
-    })
+    observe_with(
+        role.to_owned(),
+        call,
+        &["EntityNotExist.Role"],
+        Vec::new,
+        attached_policies,
+    )
 }
 
 /// Service-role attachments in the resource group, every page. Filtered by group and principal
@@ -237,20 +262,7 @@ async fn read_policy(client: &acs::Client, name: &str) -> ReadResult<Option<Obse
         call,
         &["EntityNotExist.Policy"],
         || None,
-        |body| {
-            Some(ObservedPolicy {
-                versions: body
-                    .policy_versions
-                    .into_iter()
-                    .map(|v| PolicyVersion {
-                        version_id: v.version_id,
-                        is_default: v.is_default_version,
-                        document: v.policy_document.unwrap_or_default(),
-                        create_date: v.create_date.unwrap_or_default(),
-                    })
-                    .collect(),
-            })
-        },
+        |body| Some(observed_policy(body)),
     )
 }
 
@@ -314,15 +326,13 @@ async fn read_user(
             },
         )
         .await;
-        observe_with(user.name.clone(), call, &["EntityNotExist.User"], Vec::new, |body| {
-            body.policies
-                .into_iter()
-                .map(|p| PolicyRef {
-                    policy_type: from_ram(p.policy_type),
-                    name: p.policy_name,
-                })
-                .collect()
-        })
+        observe_with(
+            user.name.clone(),
+            call,
+            &["EntityNotExist.User"],
+            Vec::new,
+            attached_policies,
+        )
     };
     let (user_id, policies) = tokio::join!(get, list);
     let mut failures = Vec::new();

@@ -79,8 +79,13 @@ impl ObservedPolicy {
 
     /// The version the 5-version limit sacrifices: the oldest that is not the default. Oldest by
     /// creation date, then by version number (`v10` after `v9`), so it is right even when RAM
-    /// returns dates of equal precision.
+    /// returns dates of equal precision. `None` unless exactly one version is marked default: a
+    /// listing that does not show which version is in force cannot tell us which one is safe to
+    /// delete.
     pub fn oldest_non_default(&self) -> Option<&PolicyVersion> {
+        if self.versions.iter().filter(|v| v.is_default).count() != 1 {
+            return None;
+        }
         self.versions.iter().filter(|v| !v.is_default).min_by(|a, b| {
             a.create_date
                 .cmp(&b.create_date)
@@ -184,5 +189,22 @@ mod tests {
             versions: vec![version("v1", true, same_date)],
         };
         assert!(only_default.oldest_non_default().is_none());
+    }
+
+    #[test]
+    fn nothing_is_deletable_when_the_listing_does_not_show_one_default() {
+        let date = "2024-01-01T00:00:00Z";
+        let no_default = ObservedPolicy {
+            versions: (1..=5).map(|n| version(&format!("v{n}"), false, date)).collect(),
+        };
+        assert!(no_default.oldest_non_default().is_none());
+        let two_defaults = ObservedPolicy {
+            versions: vec![
+                version("v1", true, date),
+                version("v2", true, date),
+                version("v3", false, date),
+            ],
+        };
+        assert!(two_defaults.oldest_non_default().is_none());
     }
 }

@@ -231,8 +231,8 @@ impl Plan {
         })
     }
 
-    /// The item index of an action matching `pred`.
-    fn find(&self, pred: impl Fn(&Action) -> bool) -> Option<usize> {
+    /// The index of the first item whose action matches `pred`.
+    pub fn find(&self, pred: impl Fn(&Action) -> bool) -> Option<usize> {
         self.items.iter().position(|item| pred(&item.action))
     }
 
@@ -467,7 +467,7 @@ fn plan_custom_policy(policy: &crate::desired::CustomPolicy, observed: &Observed
                     blocked(
                         "LimitExceeded.Policy.Version",
                         format!(
-                            "{} has {} versions and none can be deleted",
+                            "{} has {} versions and none can safely be deleted (every other one is the default, or the listing does not show which one is); delete one by hand",
                             policy.name,
                             current.versions.len()
                         ),
@@ -769,9 +769,7 @@ pub(crate) mod tests {
         let reformatted = r#"{"Statement":[{"Effect":"Allow","Resource":"*","Action":["ram:DeleteAppSecret",
             "ram:DeleteApplication","ram:CreateAppSecret","ram:GetAppSecret","ram:ListAppSecretIds",
             "ram:CreateApplication","ram:ListApplications","ram:GetDefaultDomain"]}],"Version":"1"}"#;
-        if let Some(Some(p)) = o.custom_policies.get_mut(OAUTH_POLICY).map(|p| p.value.as_mut()) {
-            p.versions[0].document = reformatted.into();
-        }
+        with_versions(&mut o, vec![version(1, true, reformatted)]);
         assert!(plan(&d, &o).is_compliant(true));
     }
 
@@ -876,6 +874,19 @@ pub(crate) mod tests {
         let p = plan(&d, &o);
         assert_eq!(names(&p, 0), vec!["DeletePolicyVersion PaiDlcOAuthPolicy/v1"]);
         assert_eq!(names(&p, 1), vec!["CreatePolicyVersion PaiDlcOAuthPolicy"]);
+    }
+
+    #[test]
+    fn at_the_limit_without_a_visible_default_nothing_is_deleted() {
+        let d = default_desired();
+        let mut o = compliant(&d);
+        let drifted = r#"{"Version":"1","Statement":[]}"#;
+        with_versions(&mut o, (1..=5).map(|n| version(n, false, drifted)).collect());
+        let p = plan(&d, &o);
+        assert!(p.waves().is_empty(), "nothing runs");
+        assert!(p.items.iter().any(
+            |i| matches!(&i.state, ItemState::Blocked(problem) if problem.code == "LimitExceeded.Policy.Version")
+        ));
     }
 
     #[test]

@@ -149,6 +149,17 @@ impl RolloutSummary {
     }
 }
 
+/// The spacing of grant starts for `max_rate` per second. A rate that is not a positive number
+/// (NaN from a config file, 0, negative) means the slowest pace rather than a panic in
+/// `Duration::from_secs_f64` or a zero period `tokio::time::interval` refuses.
+fn start_period(max_rate: f64) -> Duration {
+    const SLOWEST: Duration = Duration::from_secs(100);
+    if max_rate.is_nan() || max_rate <= 0.0 {
+        return SLOWEST;
+    }
+    Duration::try_from_secs_f64(1.0 / max_rate.min(10_000.0)).map_or(SLOWEST, |p| p.min(SLOWEST))
+}
+
 /// Runs `template` (its account id replaced) for every account, calling `on_report` as each one
 /// finishes (in completion order). Returns the summary.
 pub async fn run(
@@ -159,7 +170,7 @@ pub async fn run(
     request_id_prefix: &str,
     mut on_report: impl FnMut(&GrantReport),
 ) -> RolloutSummary {
-    let period = Duration::from_secs_f64(1.0 / options.max_rate.clamp(0.01, 10_000.0));
+    let period = start_period(options.max_rate);
     let mut interval = tokio::time::interval(period);
     // After a pause (all slots busy), keep the spacing instead of bursting the missed ticks.
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -231,6 +242,20 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("no account IDs"), "{e}");
+    }
+
+    #[test]
+    fn any_rate_gives_a_usable_start_period() {
+        assert_eq!(start_period(20.0), Duration::from_millis(50));
+        assert_eq!(
+            start_period(1e9),
+            Duration::from_micros(100),
+            "capped at 10,000 starts/s"
+        );
+        for unusable in [f64::NAN, 0.0, -5.0, f64::NEG_INFINITY, 1e-300] {
+            assert_eq!(start_period(unusable), Duration::from_secs(100), "{unusable}");
+        }
+        assert_eq!(start_period(f64::INFINITY), Duration::from_micros(100));
     }
 
     #[test]

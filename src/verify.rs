@@ -159,17 +159,11 @@ pub fn status(plan: &Plan, results: &[Option<ItemResult>], mode: Mode) -> Status
     }
 }
 
-fn find(plan: &Plan, pred: impl Fn(&Action) -> bool) -> Option<usize> {
-    plan.items.iter().position(|item| pred(&item.action))
-}
-
 /// What the run established about every desired fact.
 pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult>]) -> Verification {
     let ev = |i: Option<usize>| i.and_then(|i| evidence(plan, results, i));
 
-    let trust_evidence = ev(find(plan, |a| {
-        matches!(a, Action::CreateRole { .. } | Action::UpdateRole { .. })
-    }));
+    let trust_evidence = ev(plan.find(|a| matches!(a, Action::CreateRole { .. } | Action::UpdateRole { .. })));
     let trust = TrustCheck {
         service: desired.trust_service.clone(),
         trusted: trust_evidence.is_some(),
@@ -179,16 +173,9 @@ pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult
     let document_check = |name: &str| -> Option<DocumentCheck> {
         desired.custom_policy(name)?;
         // The version item, if any, decides; else the create item.
-        let index = find(
-            plan,
-            |a| matches!(a, Action::CreatePolicyVersion { policy, .. } if policy == name),
-        )
-        .or_else(|| {
-            find(
-                plan,
-                |a| matches!(a, Action::CreatePolicy { policy, .. } if policy == name),
-            )
-        });
+        let index = plan
+            .find(|a| matches!(a, Action::CreatePolicyVersion { policy, .. } if policy == name))
+            .or_else(|| plan.find(|a| matches!(a, Action::CreatePolicy { policy, .. } if policy == name)));
         let evidence = ev(index);
         Some(DocumentCheck {
             current: evidence.is_some(),
@@ -200,7 +187,7 @@ pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult
         .role_policies
         .iter()
         .map(|policy| {
-            let index = find(plan, |a| match a {
+            let index = plan.find(|a| match a {
                 Action::AttachPolicyToRole { policy: p, .. } | Action::AttachPolicy { policy: p, .. } => p == policy,
                 _ => false,
             });
@@ -232,7 +219,7 @@ pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult
                 .policies
                 .iter()
                 .map(|policy| {
-                    let evidence = ev(find(plan, |a| {
+                    let evidence = ev(plan.find(|a| {
                         matches!(a, Action::AttachPolicyToUser { user: u, policy: p } if *u == user.name && p == policy)
                     }));
                     PolicyCheck {

@@ -111,13 +111,17 @@ async fn json_output_is_exactly_the_report() {
     // Exactly the report: it round-trips to the same JSON value.
     let printed: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_eq!(printed, serde_json::to_value(&report).expect("serialises"));
-    // The session name carried the request id to ActionTrail: the emulator saw the AssumeRole.
-    assert!(
-        emulator
-            .calls()
-            .iter()
-            .any(|c| c.action.as_deref() == Some("AssumeRole"))
-    );
+    // The grant acted as the assumed granter role, not as the operator user whose key it holds.
+    let calls = emulator.calls();
+    assert!(calls.iter().any(|c| c.action.as_deref() == Some("AssumeRole")));
+    let granter = format!("acs:ram::{ACCOUNT}:role/dlcauth-granter");
+    let writers: Vec<Option<&str>> = calls
+        .iter()
+        .filter(|c| c.write)
+        .map(|c| c.principal.as_deref())
+        .collect();
+    assert!(!writers.is_empty());
+    assert!(writers.iter().all(|p| *p == Some(granter.as_str())), "{writers:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -163,9 +163,10 @@ async fn rollout(args: RolloutArgs, env: &Env) -> Result<ExitCode, UsageError> {
         return Err(UsageError("--check and --dry-run: choose one".into()));
     }
     // The shared options are validated once, against the first account.
-    let template = args
-        .common
-        .request(&accounts[0], args.dry_run, env_buckets(env).as_deref())?;
+    let first = accounts
+        .first()
+        .ok_or_else(|| UsageError(format!("--accounts {path}: no account IDs")))?;
+    let template = args.common.request(first, args.dry_run, env_buckets(env).as_deref())?;
     let engine = engine(&args.common, env, &accounts).await?;
     let options = RolloutOptions {
         concurrency: usize::from(args.concurrency),

@@ -79,6 +79,16 @@ pub fn operator_client(emulator: &Emulator) -> acs::Client {
     )
 }
 
+/// The demo user without any policy: every call it makes is refused.
+pub fn noperm_client(emulator: &Emulator) -> acs::Client {
+    client_with(
+        &emulator.base_url(),
+        acs_emulator::DEMO_NOPERM_ACCESS_KEY_ID,
+        acs_emulator::DEMO_NOPERM_ACCESS_KEY_SECRET,
+        5,
+    )
+}
+
 pub fn admin_client(emulator: &Emulator) -> acs::Client {
     client_with(&emulator.base_url(), ADMIN_KEY_ID, ADMIN_KEY_SECRET, 5)
 }

@@ -1,7 +1,7 @@
 //! Drift: each way a once-compliant account can differ, repaired by adding (never removing).
 
 use acs::api::ram;
-use acs_emulator::{Seed, SeedPolicy, SeedPolicyRef, SeedRole};
+use acs_emulator::{Options, Seed, SeedPolicy, SeedPolicyRef, SeedRole};
 use dlcauth::desired::OAUTH_POLICY_DOCUMENT;
 use dlcauth::policy_doc::{normalize, semantically_equal, trusts_service};
 use dlcauth::report::{Outcome, Status};
@@ -124,11 +124,10 @@ async fn changed_policy_document_gets_a_new_default_version() {
     assert!(semantically_equal(&current, OAUTH_POLICY_DOCUMENT));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn at_five_versions_the_oldest_non_default_is_deleted_first() {
-    let emulator = start(seeded(pai_trust(), DRIFTED, ALL_THREE)).await;
-    // v1 (seeded), v2, v3 = default, v4, v5: the oldest non-default is v1, not the default v3.
-    let admin = admin_client(&emulator);
+/// Fills the drifted OAuth policy up to the limit: v1 (seeded), v2, v3 = default, v4, v5, so the
+/// oldest non-default version is v1, not the default v3.
+async fn fill_to_five_versions(emulator: &acs_emulator::Emulator) {
+    let admin = admin_client(emulator);
     for (i, set_default) in [false, true, false, false].into_iter().enumerate() {
         let document = DRIFTED.replace("ram:ListApplications", &format!("ram:ListApplications{i}"));
         admin
@@ -151,6 +150,37 @@ async fn at_five_versions_the_oldest_non_default_is_deleted_first() {
             .collect::<Vec<_>>(),
         vec!["v3"]
     );
+}
+
+/// After a grant on [`fill_to_five_versions`]: v1 (the oldest non-default) is gone, the old
+/// default v3 is kept, and the new default v6 holds the documented statement.
+fn assert_only_v1_replaced_by_a_current_v6(state: &Value) {
+    let mut after = versions(state, "PaiDlcOAuthPolicy");
+    after.sort();
+    assert_eq!(
+        after,
+        vec![
+            ("v2".to_owned(), false),
+            ("v3".to_owned(), false),
+            ("v4".to_owned(), false),
+            ("v5".to_owned(), false),
+            ("v6".to_owned(), true)
+        ]
+    );
+    assert!(semantically_equal(
+        &default_document(state, "PaiDlcOAuthPolicy").expect("policy"),
+        OAUTH_POLICY_DOCUMENT
+    ));
+}
+
+fn count(calls: &[acs_emulator::CallRecord], action: &str) -> usize {
+    calls.iter().filter(|c| c.action.as_deref() == Some(action)).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_five_versions_the_oldest_non_default_is_deleted_first() {
+    let emulator = start(seeded(pai_trust(), DRIFTED, ALL_THREE)).await;
+    fill_to_five_versions(&emulator).await;
 
     let (report, writes) = grant(&emulator).await;
     assert_eq!(report.status, Status::Granted, "{}", report.to_text());
@@ -172,22 +202,74 @@ async fn at_five_versions_the_oldest_non_default_is_deleted_first() {
         vec!["DeletePolicyVersion".to_owned(), "CreatePolicyVersion".to_owned()]
     );
     let state = emulator.state_json();
-    let mut after = versions(&state, "PaiDlcOAuthPolicy");
-    after.sort();
+    assert_only_v1_replaced_by_a_current_v6(&state);
+}
+
+/// The emulator applies every write and then loses its reply (an InternalError instead), which
+/// the client retries. CreatePolicyVersion is not idempotent: a blind retry would add a version
+/// per attempt and eat the five-version limit.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_create_policy_version_reply_adds_exactly_one_version() {
+    let emulator = start_with(Options {
+        seed: seeded(pai_trust(), DRIFTED, ALL_THREE),
+        lost_reply_rate: 1.0,
+        ..Options::default()
+    })
+    .await;
+    let before = emulator.calls().len();
+    let (report, _) = grant(&emulator).await;
+    assert_eq!(report.status, Status::Granted, "{}", report.to_text());
+    assert_eq!(changed(&report), vec![("CreatePolicyVersion".into(), Outcome::Updated)]);
+    assert_eq!(count(&calls_since(&emulator, before), "CreatePolicyVersion"), 1);
+    let state = emulator.state_json();
     assert_eq!(
-        after,
-        vec![
-            ("v2".to_owned(), false),
-            ("v3".to_owned(), false),
-            ("v4".to_owned(), false),
-            ("v5".to_owned(), false),
-            ("v6".to_owned(), true)
-        ]
+        versions(&state, "PaiDlcOAuthPolicy"),
+        vec![("v1".to_owned(), false), ("v2".to_owned(), true)]
     );
-    assert!(semantically_equal(
-        &default_document(&state, "PaiDlcOAuthPolicy").expect("policy"),
-        OAUTH_POLICY_DOCUMENT
-    ));
+    let (again, writes) = grant(&emulator).await;
+    assert_eq!(again.status, Status::Compliant, "{}", again.to_text());
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+/// At the limit, with every reply lost: the oldest non-default version goes (its retried delete
+/// finds it gone), one new default is created, the previous default stays, nothing is detached.
+#[tokio::test(flavor = "multi_thread")]
+async fn lost_replies_at_the_version_limit_never_exceed_it_nor_delete_the_default() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let state_file = dir.path().join("state.json");
+    let options = |lost_reply_rate: f64| Options {
+        seed: seeded(pai_trust(), DRIFTED, ALL_THREE),
+        lost_reply_rate,
+        state_file: Some(state_file.clone()),
+        ..Options::default()
+    };
+    // Filled without faults, then served again from the same state with every reply lost.
+    let filling = start_with(options(0.0)).await;
+    fill_to_five_versions(&filling).await;
+    filling.shutdown().await;
+    let emulator = start_with(options(1.0)).await;
+
+    let before = emulator.calls().len();
+    let (report, _) = grant(&emulator).await;
+    assert_eq!(report.status, Status::Granted, "{}", report.to_text());
+    let calls = calls_since(&emulator, before);
+    assert_eq!(count(&calls, "CreatePolicyVersion"), 1);
+    assert_eq!(
+        (
+            count(&calls, "DetachPolicyFromRole"),
+            count(&calls, "SetDefaultPolicyVersion")
+        ),
+        (0, 0)
+    );
+    let state = emulator.state_json();
+    assert_only_v1_replaced_by_a_current_v6(&state);
+    assert_eq!(
+        attached(role(&state, ROLE).expect("role")),
+        the_three(("System", "AliyunOSSFullAccess"))
+    );
+    let (again, writes) = grant(&emulator).await;
+    assert_eq!(again.status, Status::Compliant, "{}", again.to_text());
+    assert!(writes.is_empty(), "{writes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -64,12 +64,7 @@ async fn a_grant_converges_under_faults_and_lost_replies() {
 async fn missing_permission_fails_fast_naming_the_step() {
     let emulator = start(seed()).await;
     // The unprivileged user's own keys, no role to assume: every read is refused.
-    let client = client_with(
-        &emulator.base_url(),
-        acs_emulator::DEMO_NOPERM_ACCESS_KEY_ID,
-        acs_emulator::DEMO_NOPERM_ACCESS_KEY_SECRET,
-        5,
-    );
+    let client = noperm_client(&emulator);
     let engine = dlcauth::Engine::new(client, dlcauth::EngineConfig::default());
     let report = engine
         .grant(&GrantRequest::for_account(ACCOUNT), Trigger::Cli, "noperm")
@@ -93,12 +88,7 @@ async fn missing_permission_fails_fast_naming_the_step() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_assume_role_fails_fast_before_any_read() {
     let emulator = start(seed()).await;
-    let client = client_with(
-        &emulator.base_url(),
-        acs_emulator::DEMO_NOPERM_ACCESS_KEY_ID,
-        acs_emulator::DEMO_NOPERM_ACCESS_KEY_SECRET,
-        5,
-    );
+    let client = noperm_client(&emulator);
     let report = engine_with_client(client)
         .grant(&GrantRequest::for_account(ACCOUNT), Trigger::Cli, "refused")
         .await;

@@ -64,6 +64,17 @@ fn get_role() -> ram::GetRole {
     }
 }
 
+/// Answers `first` to the first request and the role to every later one.
+fn first_then_role(first: Reply) -> impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static {
+    move |_, i| {
+        if i == 0 {
+            first.clone()
+        } else {
+            Reply::json(200, role_json())
+        }
+    }
+}
+
 fn assert_verified(server: &TestServer, scheme: &str) {
     for r in server.requests() {
         assert_eq!(
@@ -601,14 +612,7 @@ async fn service_unavailable_is_retried_up_to_the_attempt_limit() {
 
 #[tokio::test]
 async fn internal_error_is_retried() {
-    let server = TestServer::start(KEYS, |_, i| {
-        if i == 0 {
-            Reply::error(500, "InternalError", "IE-0")
-        } else {
-            Reply::json(200, role_json())
-        }
-    })
-    .await;
+    let server = TestServer::start(KEYS, first_then_role(Reply::error(500, "InternalError", "IE-0"))).await;
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
     assert_eq!(client.call(&get_role()).await.expect("recovers").attempts, 2);
     assert_eq!(server.hits(), 2);
@@ -628,13 +632,10 @@ async fn an_unparseable_5xx_is_retried_and_reported_by_status() {
 
 #[tokio::test]
 async fn a_bare_302_is_sts_flow_control_and_is_retried_not_followed() {
-    let server = TestServer::start(KEYS, |_, i| {
-        if i == 0 {
-            Reply::raw(302, "text/plain", "").header("location", "http://127.0.0.1:9/elsewhere")
-        } else {
-            Reply::json(200, role_json())
-        }
-    })
+    let server = TestServer::start(
+        KEYS,
+        first_then_role(Reply::raw(302, "text/plain", "").header("location", "http://127.0.0.1:9/elsewhere")),
+    )
     .await;
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
     let response = client.call(&get_role()).await.expect("succeeds after the 302");
@@ -644,13 +645,10 @@ async fn a_bare_302_is_sts_flow_control_and_is_retried_not_followed() {
 
 #[tokio::test]
 async fn x_acs_retry_after_is_honoured() {
-    let server = TestServer::start(KEYS, |_, i| {
-        if i == 0 {
-            Reply::error(400, "Throttling.Api", "RA-0").header("x-acs-retry-after", "400")
-        } else {
-            Reply::json(200, role_json())
-        }
-    })
+    let server = TestServer::start(
+        KEYS,
+        first_then_role(Reply::error(400, "Throttling.Api", "RA-0").header("x-acs-retry-after", "400")),
+    )
     .await;
     // Backoff alone would wait at most 20 ms; the server asks for 400 ms.
     let client = client_for(&server.url(), SignatureVersion::V1, ak());
@@ -719,14 +717,7 @@ async fn signature_nonce_used_is_retried_exactly_once_with_a_new_nonce() {
     assert_eq!(nonces.len(), 2);
     assert_ne!(nonces[0], nonces[1]);
 
-    let server = TestServer::start(KEYS, |_, i| {
-        if i == 0 {
-            Reply::error(400, "SignatureNonceUsed", "NONCE")
-        } else {
-            Reply::json(200, role_json())
-        }
-    })
-    .await;
+    let server = TestServer::start(KEYS, first_then_role(Reply::error(400, "SignatureNonceUsed", "NONCE"))).await;
     let client = client_for(&server.url(), SignatureVersion::V3, ak());
     assert_eq!(client.call(&get_role()).await.expect("second nonce works").attempts, 2);
 }
@@ -859,6 +850,23 @@ async fn bad_successful_bodies_are_decode_errors_naming_the_api_and_request_id()
         assert_eq!(server.hits(), 1, "a 200 is never retried: {fragment}");
         assert!(err.to_string().contains("GetRole"));
     }
+}
+
+#[tokio::test]
+async fn an_oversized_response_is_refused_without_buffering_it() {
+    let server = RawServer::start(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-acs-request-id: R-BIG\r\ncontent-length: 4000000000\r\n\r\n{\"RequestId\":",
+    )
+    .await;
+    let client = client_for(&server.url(), SignatureVersion::V1, ak());
+    let err = tokio::time::timeout(Duration::from_secs(10), client.call(&get_role()))
+        .await
+        .expect("refused at once, not after reading 4 GB")
+        .expect_err("too large");
+    assert!(
+        matches!(&err, Error::Decode { message, .. } if message.contains(&acs::client::MAX_RESPONSE_BYTES.to_string())),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -82,7 +82,14 @@ impl BaseUrl {
     }
 
     fn parse(url: &str, allow_http: bool) -> Result<Self, Error> {
-        let bad = |why: &str| Error::Config(format!("endpoint {url:?}: {why}"));
+        // Errors quote the URL so the user can find the typo, except a URL with userinfo, whose
+        // password would end up on stderr and in logs.
+        let shown = if url.contains('@') {
+            "(with user info, not shown)".to_owned()
+        } else {
+            format!("{url:?}")
+        };
+        let bad = |why: &str| Error::Config(format!("endpoint {shown}: {why}"));
         let parsed = reqwest::Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
         let https = match parsed.scheme() {
             "https" => true,
@@ -356,6 +363,16 @@ mod tests {
             "not a url",
         ] {
             assert!(matches!(Endpoints::single(junk), Err(Error::Config(_))), "{junk}");
+        }
+    }
+
+    #[test]
+    fn a_password_in_an_endpoint_url_is_refused_without_being_echoed() {
+        for url in ["http://dlcauth:Pa55word@127.0.0.1:8080", "http://dlcauth:Pa55word@"] {
+            match Endpoints::single(url) {
+                Err(Error::Config(message)) => assert!(!message.contains("Pa55word"), "{message}"),
+                other => panic!("{url}: {other:?}"),
+            }
         }
     }
 

@@ -484,9 +484,29 @@ impl Client {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| transport_message(e, timeout));
+        let body = read_body(response, timeout).await;
         Exchange::Response { status, headers, body }
     }
+}
+
+/// The largest response body read. Every documented response is a few KiB; a broken or hostile
+/// endpoint (a misconfigured `DLCAUTH_ENDPOINT`, a captive portal) must not make a call buffer
+/// gigabytes.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Result<Bytes, String> {
+    let too_large = || format!("the response is larger than {MAX_RESPONSE_BYTES} bytes");
+    if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_message(e, timeout))? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
 }
 
 /// A reqwest error as text, without the URL (whose query carries the signature and, in V1, the
@@ -723,7 +743,10 @@ mod tests {
         let moved = client.with_region("cn-beijing")?;
         let host = |c: &Client, p: Product| c.config().endpoints.resolve(p).map(|u| u.host().to_owned());
         assert_eq!(moved.config().region, "cn-beijing");
-        assert_eq!(host(&moved, Product::AiWorkspace)?, "aiworkspace.cn-beijing.aliyuncs.com");
+        assert_eq!(
+            host(&moved, Product::AiWorkspace)?,
+            "aiworkspace.cn-beijing.aliyuncs.com"
+        );
         assert_eq!(host(&moved, Product::Nas)?, "nas.cn-beijing.aliyuncs.com");
         assert_eq!(host(&moved, Product::Sts)?, "sts-vpc.cn-shenzhen.aliyuncs.com");
         assert_eq!(host(&moved, Product::Ram)?, "ram.aliyuncs.com");

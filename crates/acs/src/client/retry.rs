@@ -48,10 +48,11 @@ impl RetryPolicy {
 
     /// "Full jitter": uniformly between zero and the ceiling; `unit` is a random number in `[0, 1)`.
     pub fn jittered_delay(&self, failed_attempts: u32, unit: f64) -> Duration {
-        // `mul_f64` panics on NaN or negative factors; a bad random source must not crash a call.
+        // Float-to-`Duration` conversions panic on NaN, negative and too-large values: a bad
+        // random source or a huge configured delay must not crash a call, hence the clamp and
+        // `try_from_secs_f64` (near `Duration::MAX` the float product rounds above it).
         let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.0 };
         let ceiling = self.backoff_ceiling(failed_attempts);
-        // Not `mul_f64`: near `Duration::MAX` the float product rounds above it and panics.
         Duration::try_from_secs_f64(ceiling.as_secs_f64() * unit).map_or(ceiling, |d| d.min(ceiling))
     }
 }

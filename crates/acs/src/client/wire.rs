@@ -290,14 +290,19 @@ mod tests {
         assert_eq!(query_param(&p, "Signature"), Some("1cMX61b%2FsM%2Bff42YehRRaBTvHzU%3D"));
     }
 
-    #[test]
-    fn v1_assume_role_matches_reference_vector_v1_4() {
-        let req = sts::AssumeRole {
+    /// The AssumeRole of reference vectors V1-4 and V3-2.
+    fn vector_assume_role() -> sts::AssumeRole {
+        sts::AssumeRole {
             role_arn: "acs:ram::1234567890123456:role/pai-dlc-granter".into(),
             role_session_name: "pai-dlc-grant".into(),
             duration_seconds: Some(3600),
             ..Default::default()
-        };
+        }
+    }
+
+    #[test]
+    fn v1_assume_role_matches_reference_vector_v1_4() {
+        let req = vector_assume_role();
         let p = prep(
             &req,
             SignatureVersion::V1,
@@ -329,12 +334,7 @@ mod tests {
 
     #[test]
     fn v3_assume_role_with_sts_credentials_matches_vector_v3_2() {
-        let req = sts::AssumeRole {
-            role_arn: "acs:ram::1234567890123456:role/pai-dlc-granter".into(),
-            role_session_name: "pai-dlc-grant".into(),
-            duration_seconds: Some(3600),
-            ..Default::default()
-        };
+        let req = vector_assume_role();
         let p = prep(
             &req,
             SignatureVersion::V3,
