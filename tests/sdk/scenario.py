@@ -260,6 +260,61 @@ class Scenario:
             return ", ".join(sorted(n for n, _ in attached))
 
         self.step(mode, "ListPoliciesForRole", list_policies)
+
+        def update_role():
+            trust = {
+                "Statement": SERVICE_TRUST["Statement"]
+                + [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": ["ecs.aliyuncs.com"]}}],
+                "Version": "1",
+            }
+            role = ram.update_role(
+                ram_models.UpdateRoleRequest(role_name=role_name, new_assume_role_policy_document=json.dumps(trust))
+            ).body.role
+            check(json.loads(role.assume_role_policy_document) == trust, "new trust policy not echoed")
+            check(DATE.match(role.update_date), f"UpdateDate {role.update_date}")
+            return "trust policy extended"
+
+        self.step(mode, "UpdateRole", update_role)
+
+        def policy_versions():
+            # What the grant engine does on drift: new default versions, rotating at RAM's limit of five.
+            for _ in range(4):
+                ram.create_policy_version(
+                    ram_models.CreatePolicyVersionRequest(policy_name=policy_name, policy_document=json.dumps(POLICY))
+                )
+            self.expect_error(
+                lambda: ram.create_policy_version(
+                    ram_models.CreatePolicyVersionRequest(policy_name=policy_name, policy_document=json.dumps(POLICY))
+                ),
+                "LimitExceeded.Policy.Version",
+                409,
+            )
+            created = ram.create_policy_version(
+                ram_models.CreatePolicyVersionRequest(
+                    policy_name=policy_name,
+                    policy_document=json.dumps(POLICY),
+                    set_as_default=True,
+                    rotate_strategy="DeleteOldestNonDefaultVersionWhenLimitExceeded",
+                )
+            ).body.policy_version
+            check(created.version_id == "v6" and created.is_default_version is True, f"created {created.to_map()}")
+            listed = ram.list_policy_versions(
+                ram_models.ListPolicyVersionsRequest(policy_name=policy_name, policy_type="Custom")
+            ).body
+            ids = [v.version_id for v in listed.policy_versions.policy_version]
+            check(ids == ["v1", "v3", "v4", "v5", "v6"], f"versions {ids}")
+            self.expect_error(
+                lambda: ram.delete_policy_version(
+                    ram_models.DeletePolicyVersionRequest(policy_name=policy_name, version_id="v6")
+                ),
+                "DeleteConflict.Policy.Version.Default",
+                409,
+            )
+            ram.delete_policy_version(ram_models.DeletePolicyVersionRequest(policy_name=policy_name, version_id="v1"))
+            listed.to_map()
+            return "v6 default, v2 rotated out, v1 deleted"
+
+        self.step(mode, "Policy versions (limit, rotation, default undeletable)", policy_versions)
         self.step(
             mode,
             "GetRole of a missing role -> EntityNotExist.Role",
@@ -300,6 +355,18 @@ class Scenario:
             self.step(mode, "ResourceManager AttachPolicy + ListPolicyAttachments", rg_attach)
 
         user_name = MEMBER_FOR_MODE.get(mode, "alice")
+
+        def user_policies():
+            ram.attach_policy_to_user(
+                ram_models.AttachPolicyToUserRequest(policy_name=policy_name, policy_type="Custom", user_name=user_name)
+            ).body.to_map()
+            body = ram.list_policies_for_user(ram_models.ListPoliciesForUserRequest(user_name=user_name)).body
+            attached = {(p.policy_name, p.policy_type) for p in body.policies.policy}
+            check((policy_name, "Custom") in attached, f"attached to {user_name}: {sorted(attached)}")
+            body.to_map()
+            return f"{policy_name} on {user_name}"
+
+        self.step(mode, "AttachPolicyToUser + ListPoliciesForUser", user_policies)
 
         def member_round_trip():
             user = ram.get_user(ram_models.GetUserRequest(user_name=user_name)).body.user

@@ -7,8 +7,11 @@
 //! unsigned `GET /__emulator/health`, and a bare hyper "hello" server — so the numbers can be
 //! quoted as ratios on any machine.
 //!
-//! `cargo bench -p acs-emulator --bench get_role`; `BENCH_CONCURRENCY` (default 64) and
-//! `BENCH_SECONDS` per phase (default 5) tune it. Loopback only; bounded in time and connections.
+//! `cargo bench -p acs-emulator --bench get_role`; `BENCH_CONCURRENCY` (default 64, at most
+//! 1024), `BENCH_SECONDS` per phase (default 5, at most 40) and `BENCH_MAX_REQUESTS` per phase
+//! (default 1 000 000) tune it. Loopback only. Bounded: three phases, each stops at its time or
+//! its request budget, whichever comes first, so a run takes at most ~2 minutes and a bounded
+//! amount of memory on any machine.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -22,6 +25,8 @@ use anyhow::{Context, anyhow, bail};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::Request;
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct ChildGuard(Child);
 
@@ -138,11 +143,36 @@ impl PhaseResult {
     }
 }
 
+/// When a phase ends: at `deadline`, or once `budget` requests have been claimed.
+#[derive(Clone)]
+struct Limits {
+    deadline: Instant,
+    budget: Arc<AtomicU64>,
+}
+
+impl Limits {
+    fn new(seconds: u64, requests: u64) -> Self {
+        Self {
+            deadline: Instant::now() + Duration::from_secs(seconds),
+            budget: Arc::new(AtomicU64::new(requests)),
+        }
+    }
+
+    /// Claims one request, unless the phase is over.
+    fn claim(&self) -> bool {
+        Instant::now() < self.deadline
+            && self
+                .budget
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1))
+                .is_ok()
+    }
+}
+
 async fn worker(
     addr: SocketAddr,
     kind: Kind,
     worker: usize,
-    deadline: Instant,
+    limits: Limits,
     errors: Arc<AtomicU64>,
 ) -> anyhow::Result<Vec<u32>> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
@@ -151,9 +181,9 @@ async fn worker(
     let (mut sender, connection) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(io).await?;
     tokio::spawn(connection);
     let host = addr.to_string();
-    let mut latencies = Vec::with_capacity(100_000);
+    let mut latencies = Vec::new();
     let mut n: u64 = 0;
-    while Instant::now() < deadline {
+    while limits.claim() {
         n += 1;
         let request = match &kind {
             Kind::SignedGetRole(key) => signed_request(
@@ -167,10 +197,16 @@ async fn worker(
             Kind::Unsigned(path) => Request::get(*path).header("host", host.as_str()).body(Empty::new())?,
         };
         let started = Instant::now();
-        sender.ready().await?;
-        let response = sender.send_request(request).await?;
-        let status = response.status();
-        response.into_body().collect().await?;
+        // A stuck server fails the run instead of hanging it.
+        let status = tokio::time::timeout(REQUEST_TIMEOUT, async {
+            sender.ready().await?;
+            let response = sender.send_request(request).await?;
+            let status = response.status();
+            response.into_body().collect().await?;
+            anyhow::Ok(status)
+        })
+        .await
+        .context("a request took longer than 10 s")??;
         latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
         if !status.is_success() {
             errors.fetch_add(1, Ordering::Relaxed);
@@ -179,23 +215,27 @@ async fn worker(
     Ok(latencies)
 }
 
-async fn phase(
-    name: &str,
-    addr: SocketAddr,
-    kind: Kind,
+/// How long and how many requests each phase may take.
+#[derive(Clone, Copy)]
+struct Bounds {
     concurrency: usize,
     seconds: u64,
-) -> anyhow::Result<PhaseResult> {
-    // A short warm-up on the same connections' code paths, not measured.
-    let warm = Instant::now() + Duration::from_millis(300);
-    let warm_errors = Arc::new(AtomicU64::new(0));
-    let _ = worker(addr, kind.clone(), usize::MAX, warm, warm_errors).await?;
+    max_requests: u64,
+}
+
+async fn phase(name: &str, addr: SocketAddr, kind: Kind, bounds: Bounds) -> anyhow::Result<PhaseResult> {
+    // A short warm-up on the same code paths, not measured.
+    let warm = Limits {
+        deadline: Instant::now() + Duration::from_millis(300),
+        budget: Arc::new(AtomicU64::new(10_000)),
+    };
+    let _ = worker(addr, kind.clone(), usize::MAX, warm, Arc::new(AtomicU64::new(0))).await?;
 
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(seconds);
-    let tasks: Vec<_> = (0..concurrency)
-        .map(|i| tokio::spawn(worker(addr, kind.clone(), i, deadline, Arc::clone(&errors))))
+    let limits = Limits::new(bounds.seconds, bounds.max_requests);
+    let tasks: Vec<_> = (0..bounds.concurrency)
+        .map(|i| tokio::spawn(worker(addr, kind.clone(), i, limits.clone(), Arc::clone(&errors))))
         .collect();
     let mut latencies = Vec::new();
     for t in tasks {
@@ -297,7 +337,13 @@ fn spawn_hello() -> anyhow::Result<(
 
 fn main() -> anyhow::Result<()> {
     let concurrency = usize::try_from(env_number("BENCH_CONCURRENCY", 64)?.clamp(1, 1024))?;
-    let seconds = env_number("BENCH_SECONDS", 5)?.clamp(1, 120);
+    let seconds = env_number("BENCH_SECONDS", 5)?.clamp(1, 40);
+    let max_requests = env_number("BENCH_MAX_REQUESTS", 1_000_000)?.clamp(1_000, 5_000_000);
+    let bounds = Bounds {
+        concurrency,
+        seconds,
+        max_requests,
+    };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
     // The demo account plus a role `bench` that the operator may assume, allowed ram:Get*/List*:
@@ -351,8 +397,7 @@ fn main() -> anyhow::Result<()> {
             "emulator: signed GetRole (ACS3, STS creds)",
             addr,
             Kind::SignedGetRole(sts),
-            concurrency,
-            seconds,
+            bounds,
         )
         .await?;
         let rss = rss_kib(pid)?;
@@ -360,16 +405,14 @@ fn main() -> anyhow::Result<()> {
             "baseline: emulator GET /__emulator/health",
             addr,
             Kind::Unsigned("/__emulator/health"),
-            concurrency,
-            seconds,
+            bounds,
         )
         .await?;
         let hello = phase(
             "baseline: bare hyper hello server",
             hello_addr,
             Kind::Unsigned("/"),
-            concurrency,
-            seconds,
+            bounds,
         )
         .await?;
         anyhow::Ok((signed, rss, health, hello))
@@ -379,7 +422,7 @@ fn main() -> anyhow::Result<()> {
     let (signed, (rss_after, rss_peak), health, hello) = results?;
 
     println!(
-        "acs-emulator GetRole benchmark — {cores} cores, {concurrency} keep-alive HTTP/1 connections, {seconds} s per phase, release build"
+        "acs-emulator GetRole benchmark — {cores} cores, {concurrency} keep-alive HTTP/1 connections, {seconds} s or {max_requests} requests per phase, release build"
     );
     println!(
         "{:<48} {:>11} {:>9} {:>9} {:>8}",

@@ -287,7 +287,8 @@ fn assume_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
     let external_id = p.optional("ExternalId");
     if let Some(id) = external_id {
         let ok = (2..=1224).contains(&id.chars().count())
-            && id.chars().all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c));
+            // The documented pattern `[\w+=,.@:\/-]*`: `\w` is ASCII word characters only.
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c));
         if !ok {
             return Err(ApiError::invalid(
                 "InvalidParameter.ExternalId",
@@ -320,7 +321,9 @@ fn assume_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
             "Roles may not be assumed by root accounts.",
         ));
     }
-    authorize(state, call, &[state.role_resource(role_name)])?;
+    // The role's ARN, in the account the caller named: a policy scoped to another account's
+    // roles must not cover this one.
+    authorize(state, call, &[format!("acs:ram:*:{arn_account}:role/{role_name}")])?;
     let role = state
         .roles
         .get(&role_name.to_lowercase())
@@ -349,7 +352,7 @@ fn assume_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
         return Err(duration_error(role.max_session_duration));
     }
     let now = call.now.as_second();
-    state.purge_sessions(now);
+    state.make_room_for_session(now);
     let access_key_id = format!("STS.N{}", random_alnum(21));
     let secret = random_alnum(44);
     let mut token_bytes = vec![0u8; 180];
@@ -493,7 +496,7 @@ fn create_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
     let p = call.params;
     let name = role_name_param(p, "RoleName")?;
     let document = p.required("AssumeRolePolicyDocument")?;
-    authorize(state, call, &[state.role_resource(name)])?;
+    authorize(state, call, &[state.role_resource("*")])?;
     trust_document(document, "AssumeRolePolicyDocument")?;
     let description = description_param(p, "Description")?;
     let max = max_session_duration(p, "MaxSessionDuration")?;
@@ -581,7 +584,7 @@ fn attachment_count(state: &State, policy_type: PolicyType, name: &str) -> usize
 fn get_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let name = policy_name_param(call.params)?;
     let policy_type = policy_type_param(call.params)?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(policy_type, name)])?;
     match policy_type {
         PolicyType::System => {
             let p = catalog::system_policy(name).ok_or_else(policy_not_exist)?;
@@ -628,7 +631,7 @@ fn get_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
 fn create_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let name = policy_name_param(call.params)?;
     call.params.required("PolicyDocument")?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(PolicyType::Custom, "*")])?;
     let (text, parsed) = policy_document_param(call.params)?;
     let description = description_param(call.params, "Description")?.unwrap_or_default();
     if state.policies.contains_key(&name.to_lowercase()) {
@@ -676,7 +679,7 @@ fn get_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, Api
     let name = policy_name_param(call.params)?;
     let policy_type = policy_type_param(call.params)?;
     let version_id = version_id_param(call.params)?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(policy_type, name)])?;
     let version = match policy_type {
         PolicyType::System => {
             let p = catalog::system_policy(name).ok_or_else(policy_not_exist)?;
@@ -701,7 +704,7 @@ fn get_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, Api
 fn list_policy_versions(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let name = policy_name_param(call.params)?;
     let policy_type = policy_type_param(call.params)?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(policy_type, name)])?;
     let versions: Vec<Value> = match policy_type {
         PolicyType::System => {
             let p = catalog::system_policy(name).ok_or_else(policy_not_exist)?;
@@ -727,7 +730,7 @@ fn create_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, 
     let p = call.params;
     let name = policy_name_param(p)?;
     p.required("PolicyDocument")?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(PolicyType::Custom, name)])?;
     let (text, parsed) = policy_document_param(p)?;
     let set_as_default = p.bool("SetAsDefault")?.unwrap_or(false);
     let rotate = match p.optional("RotateStrategy") {
@@ -771,7 +774,7 @@ fn create_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, 
 fn delete_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let name = policy_name_param(call.params)?;
     let version_id = version_id_param(call.params)?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(PolicyType::Custom, name)])?;
     let policy = state
         .policies
         .get_mut(&name.to_lowercase())
@@ -794,7 +797,7 @@ fn delete_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, 
 fn set_default_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let name = policy_name_param(call.params)?;
     let version_id = version_id_param(call.params)?;
-    authorize(state, call, &[state.policy_resource(name)])?;
+    authorize(state, call, &[state.policy_resource(PolicyType::Custom, name)])?;
     let date = ram_date(call.now);
     let policy = state
         .policies
@@ -841,6 +844,13 @@ impl GranteeKind {
                 "EntityNotExist.User.Policy",
                 "The indicate policy of the user does not exist.",
             ),
+        }
+    }
+
+    fn not_exist(self) -> ApiError {
+        match self {
+            Self::Role => role_not_exist(),
+            Self::User => user_not_exist(),
         }
     }
 
@@ -900,86 +910,93 @@ fn scope_param(state: &State, params: &Params) -> Result<String, ApiError> {
     }
 }
 
-fn attach(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> Result<Outcome, ApiError> {
+/// What an attach or detach acts on, once parameters, permission and existence are checked.
+struct AttachmentTarget {
+    grantee: Grantee,
+    policy_type: PolicyType,
+    /// The stored spelling.
+    policy_name: String,
+    scope: String,
+}
+
+impl AttachmentTarget {
+    fn matches(&self, a: &Attachment) -> bool {
+        same_grantee(&a.grantee, &self.grantee)
+            && a.policy_type == self.policy_type
+            && a.policy_name == self.policy_name
+            && a.scope == self.scope
+    }
+}
+
+/// The common part of Attach/DetachPolicyTo{Role,User}: both are authorised on the grantee and
+/// on the policy, as RAM lists them.
+fn attachment_target(state: &State, call: &Call<'_>, kind: GranteeKind) -> Result<AttachmentTarget, ApiError> {
     let p = call.params;
     let policy_name = policy_name_param(p)?;
     let policy_type = policy_type_param(p)?;
     let (resource, existing) = grantee(state, p, kind)?;
-    authorize(state, call, &[resource, state.policy_resource(policy_name)])?;
+    authorize(
+        state,
+        call,
+        &[resource, state.policy_resource(policy_type, policy_name)],
+    )?;
     let scope = scope_param(state, p)?;
-    let grantee = existing.ok_or_else(|| match kind {
-        GranteeKind::Role => role_not_exist(),
-        GranteeKind::User => user_not_exist(),
-    })?;
-    let canonical = state
+    let grantee = existing.ok_or_else(|| kind.not_exist())?;
+    let policy_name = state
         .canonical_policy_name(policy_type, policy_name)
         .ok_or_else(policy_not_exist)?;
-    add_attachment(state, grantee, policy_type, canonical, scope, kind, call.now)?;
+    Ok(AttachmentTarget {
+        grantee,
+        policy_type,
+        policy_name,
+        scope,
+    })
+}
+
+fn attach(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> Result<Outcome, ApiError> {
+    let target = attachment_target(state, call, kind)?;
+    add_attachment(state, target, kind, call.now)?;
     wrote(json!({}))
 }
 
 fn add_attachment(
     state: &mut State,
-    grantee: Grantee,
-    policy_type: PolicyType,
-    policy_name: String,
-    scope: String,
+    target: AttachmentTarget,
     kind: GranteeKind,
     now: jiff::Timestamp,
 ) -> Result<(), ApiError> {
-    let mine = |a: &&Attachment| same_grantee(&a.grantee, &grantee);
-    if state
-        .attachments
-        .iter()
-        .filter(mine)
-        .any(|a| a.policy_type == policy_type && a.policy_name == policy_name && a.scope == scope)
-    {
+    if state.attachments.iter().any(|a| target.matches(a)) {
         return Err(kind.already_attached());
     }
-    let limit = if policy_type == PolicyType::System { 20 } else { 5 };
-    if state
+    let limit = if target.policy_type == PolicyType::System {
+        20
+    } else {
+        5
+    };
+    let held = state
         .attachments
         .iter()
-        .filter(mine)
-        .filter(|a| a.policy_type == policy_type)
-        .count()
-        >= limit
-    {
+        .filter(|a| same_grantee(&a.grantee, &target.grantee) && a.policy_type == target.policy_type)
+        .count();
+    if held >= limit {
         return Err(kind.limit_exceeded());
     }
     state.attachments.push(Attachment {
-        grantee,
-        policy_type,
-        policy_name,
-        scope,
+        grantee: target.grantee,
+        policy_type: target.policy_type,
+        policy_name: target.policy_name,
+        scope: target.scope,
         attach_date: ram_date(now),
     });
     Ok(())
 }
 
 fn detach(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> Result<Outcome, ApiError> {
-    let p = call.params;
-    let policy_name = policy_name_param(p)?;
-    let policy_type = policy_type_param(p)?;
-    let (resource, existing) = grantee(state, p, kind)?;
-    authorize(state, call, &[resource, state.policy_resource(policy_name)])?;
-    let scope = scope_param(state, p)?;
-    let grantee = existing.ok_or_else(|| match kind {
-        GranteeKind::Role => role_not_exist(),
-        GranteeKind::User => user_not_exist(),
-    })?;
-    let canonical = state
-        .canonical_policy_name(policy_type, policy_name)
-        .ok_or_else(policy_not_exist)?;
+    let target = attachment_target(state, call, kind)?;
     let index = state
         .attachments
         .iter()
-        .position(|a| {
-            same_grantee(&a.grantee, &grantee)
-                && a.policy_type == policy_type
-                && a.policy_name == canonical
-                && a.scope == scope
-        })
+        .position(|a| target.matches(a))
         .ok_or_else(|| kind.not_attached())?;
     state.attachments.remove(index);
     wrote(json!({}))
@@ -988,10 +1005,7 @@ fn detach(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> Result<Outco
 fn list_policies_for(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> Result<Outcome, ApiError> {
     let (resource, existing) = grantee(state, call.params, kind)?;
     authorize(state, call, &[resource])?;
-    let grantee = existing.ok_or_else(|| match kind {
-        GranteeKind::Role => role_not_exist(),
-        GranteeKind::User => user_not_exist(),
-    })?;
+    let grantee = existing.ok_or_else(|| kind.not_exist())?;
     let policies: Vec<Value> = state
         .attachments
         .iter()
@@ -1012,6 +1026,10 @@ fn list_policies_for(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> R
 
 // ---------------------------------------------------------------------------------------------
 // RAM users
+
+/// RAM's default quota of users per account; it also bounds the emulator's memory, as the role
+/// (1 000) and policy (1 500) quotas do.
+const MAX_USERS: usize = 1000;
 
 fn user_json(user: &User, full: bool) -> Value {
     let mut v = json!({
@@ -1043,7 +1061,7 @@ fn get_user(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
 fn create_user(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let p = call.params;
     let name = user_name_param(p)?;
-    authorize(state, call, &[state.user_resource(name)])?;
+    authorize(state, call, &[state.user_resource("*")])?;
     let display = p.optional("DisplayName").unwrap_or(name);
     if display.chars().count() > 128 {
         return Err(ApiError::invalid(
@@ -1072,6 +1090,12 @@ fn create_user(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
             "The user does already EXIST.",
         ));
     }
+    if state.users.len() >= MAX_USERS {
+        return Err(ApiError::conflict(
+            "LimitExceeded.User",
+            "The count of users beyond the current limits.",
+        ));
+    }
     let date = ram_date(call.now);
     let user = User {
         user_id: state.user_id(name),
@@ -1091,8 +1115,20 @@ fn create_user(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
 // ---------------------------------------------------------------------------------------------
 // ResourceManager
 
-/// Resolves `PrincipalType` + `PrincipalName` to a grantee.
-fn rm_principal(state: &State, principal_type: &str, principal_name: &str) -> Result<Grantee, ApiError> {
+/// `PrincipalType`: which kind of grantee (`None` for user groups, which the emulator does not
+/// model), and the resource RAM authorises AttachPolicy on for it.
+fn rm_principal_kind(state: &State, principal_type: &str) -> Result<(Option<GranteeKind>, String), ApiError> {
+    let account = &state.account_id;
+    match principal_type {
+        "ServiceRole" => Ok((Some(GranteeKind::Role), format!("acs:ram:*:{account}:role/*"))),
+        "IMSUser" => Ok((Some(GranteeKind::User), format!("acs:ims:*:{account}:user/*"))),
+        "IMSGroup" => Ok((None, format!("acs:ims:*:{account}:group/*"))),
+        _ => Err(invalid_value("PrincipalType")),
+    }
+}
+
+/// Resolves `PrincipalName` (`<role>@role.<uid>.onaliyunservice.com` / `<user>@<uid>.onaliyun.com`).
+fn rm_principal(state: &State, kind: GranteeKind, principal_name: &str) -> Result<Grantee, ApiError> {
     let invalid_name = || {
         ApiError::invalid(
             "InvalidParameter.PrincipalName",
@@ -1100,28 +1136,24 @@ fn rm_principal(state: &State, principal_type: &str, principal_name: &str) -> Re
         )
     };
     let lower = principal_name.to_lowercase();
-    match principal_type {
-        "ServiceRole" => {
+    let existing = match kind {
+        GranteeKind::Role => {
             let suffix = format!("@role.{}.onaliyunservice.com", state.account_id);
             let name = lower.strip_suffix(&suffix).ok_or_else(invalid_name)?;
-            state
-                .roles
-                .get(name)
-                .map(|r| Grantee::Role(r.role_name.clone()))
-                .ok_or_else(role_not_exist)
+            state.roles.get(name).map(|r| Grantee::Role(r.role_name.clone()))
         }
-        "IMSUser" => {
+        GranteeKind::User => {
             let suffix = format!("@{}.onaliyun.com", state.account_id);
             let name = lower.strip_suffix(&suffix).ok_or_else(invalid_name)?;
-            state
-                .users
-                .get(name)
-                .map(|u| Grantee::User(u.user_name.clone()))
-                .ok_or_else(user_not_exist)
+            state.users.get(name).map(|u| Grantee::User(u.user_name.clone()))
         }
-        "IMSGroup" => Err(ApiError::not_exist("EntityNotExist.Group", "The group does not exist.")),
-        _ => Err(invalid_value("PrincipalType")),
-    }
+    };
+    existing.ok_or_else(|| kind.not_exist())
+}
+
+fn rm_policy_type(value: &str) -> Result<PolicyType, ApiError> {
+    PolicyType::parse(value)
+        .map_err(|_| ApiError::invalid("InvalidParameter.PolicyType", "The specified policy type is invalid."))
 }
 
 fn rm_attach_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
@@ -1131,19 +1163,26 @@ fn rm_attach_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiEr
     let principal_type = p.required("PrincipalType")?;
     let principal_name = p.required("PrincipalName")?;
     p.required("ResourceGroupId")?;
-    authorize(state, call, &["*".to_owned()])?;
-    let policy_type = PolicyType::parse(policy_type)
-        .map_err(|_| ApiError::invalid("InvalidParameter.PolicyType", "The specified policy type is invalid."))?;
+    let policy_type = rm_policy_type(policy_type)?;
+    let (kind, principal_resource) = rm_principal_kind(state, principal_type)?;
+    authorize(
+        state,
+        call,
+        &[state.policy_resource(policy_type, policy_name), principal_resource],
+    )?;
     let scope = scope_param(state, p)?;
-    let grantee = rm_principal(state, principal_type, principal_name)?;
-    let canonical = state
+    let kind = kind.ok_or_else(|| ApiError::not_exist("EntityNotExist.Group", "The group does not exist."))?;
+    let grantee = rm_principal(state, kind, principal_name)?;
+    let policy_name = state
         .canonical_policy_name(policy_type, policy_name)
         .ok_or_else(policy_not_exist)?;
-    let kind = match grantee {
-        Grantee::Role(_) => GranteeKind::Role,
-        Grantee::User(_) => GranteeKind::User,
+    let target = AttachmentTarget {
+        grantee,
+        policy_type,
+        policy_name,
+        scope,
     };
-    add_attachment(state, grantee, policy_type, canonical, scope, kind, call.now)?;
+    add_attachment(state, target, kind, call.now)?;
     wrote(json!({}))
 }
 
@@ -1170,11 +1209,10 @@ fn paginate<T>(items: Vec<T>, number: usize, size: usize) -> Vec<T> {
 fn rm_list_policy_attachments(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
     let p = call.params;
     let (number, size) = page(p, 10, 100)?;
-    authorize(state, call, &["*".to_owned()])?;
     if let Some(t) = p.optional("PolicyType") {
-        PolicyType::parse(t)
-            .map_err(|_| ApiError::invalid("InvalidParameter.PolicyType", "The specified policy type is invalid."))?;
+        rm_policy_type(t)?;
     }
+    authorize(state, call, &[format!("acs:ram:*:{}:*", state.account_id)])?;
     let matches = |filter: &str, value: &str| p.optional(filter).is_none_or(|f| f.eq_ignore_ascii_case(value));
     let all: Vec<Value> = state
         .attachments

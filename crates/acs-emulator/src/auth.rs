@@ -88,7 +88,20 @@ fn timestamp_format() -> ApiError {
     )
 }
 
+/// `Timestamp` / `x-acs-date`: exactly `YYYY-MM-DDTHH:MM:SSZ`, the only form the gateway documents
+/// and the SDKs send. A general ISO-8601 parser would also take offsets, fractions or a space for
+/// the `T`, so a client sending those would pass here and fail against the real service.
 fn parse_iso(value: &str) -> Result<i64, ApiError> {
+    const SHAPE: &[u8; 20] = b"dddd-dd-ddTdd:dd:ddZ";
+    let bytes = value.as_bytes();
+    let shaped = bytes.len() == SHAPE.len()
+        && bytes
+            .iter()
+            .zip(SHAPE)
+            .all(|(b, s)| if *s == b'd' { b.is_ascii_digit() } else { b == s });
+    if !shaped {
+        return Err(timestamp_format());
+    }
     value
         .parse::<jiff::Timestamp>()
         .map(jiff::Timestamp::as_second)
@@ -138,6 +151,7 @@ pub(crate) fn claim(style: Style, request: &Incoming<'_>) -> Result<Claim, ApiEr
         Style::Acs3 => {
             let auth = acs3::Authorization::parse(request.header("authorization").unwrap_or_default())
                 .map_err(|e| incomplete(&e.to_string()))?;
+            check_acs3_signed_headers(&auth, request)?;
             let date = request
                 .header("x-acs-date")
                 .ok_or_else(|| incomplete("missing x-acs-date"))?;
@@ -168,6 +182,21 @@ pub(crate) fn claim(style: Style, request: &Incoming<'_>) -> Result<Claim, ApiEr
             })
         }
     }
+}
+
+/// Headers an ACS3 signature must cover beyond what `acs3::verify` insists on: `host` always (it
+/// names the endpoint, so an unsigned one lets a signature be replayed against another product's
+/// host) and `x-acs-version` when sent ("every common request header but Authorization must be
+/// signed if present", V3 doc).
+fn check_acs3_signed_headers(auth: &acs3::Authorization, request: &Incoming<'_>) -> Result<(), ApiError> {
+    let signed = |name: &str| auth.signed_headers.iter().any(|h| h == name);
+    if !signed("host") {
+        return Err(incomplete("SignedHeaders: host must be signed"));
+    }
+    if request.header("x-acs-version").is_some() && !signed("x-acs-version") {
+        return Err(incomplete("SignedHeaders: x-acs-version must be signed"));
+    }
+    Ok(())
 }
 
 fn roa_authorization<'r>(request: &'r Incoming<'_>) -> Result<(&'r str, &'r str), ApiError> {
@@ -539,6 +568,54 @@ mod tests {
         assert!(err.message.ends_with(
             "server string to sign is:GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26"
         ));
+    }
+
+    #[test]
+    fn timestamps_parse_only_in_the_documented_form() {
+        assert_eq!(parse_iso("2024-01-02T03:04:05Z"), Ok(1_704_164_645));
+        for bad in [
+            "2024-01-02T03:04:05.123Z",
+            "2024-01-02T03:04:05+00:00",
+            "2024-01-02T11:04:05+08:00",
+            "2024-01-02 03:04:05Z",
+            "2024-01-02t03:04:05z",
+            "20240102T030405Z",
+            "2024-13-02T03:04:05Z",
+            "２024-01-02T03:04:05Z",
+            "",
+        ] {
+            assert_eq!(
+                parse_iso(bad).map_err(|e| e.code),
+                Err("InvalidTimeStamp.Format".into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn acs3_signatures_must_cover_host_and_a_sent_x_acs_version() {
+        let params = Params::default();
+        let claim_with = |signed: &str, version: bool| {
+            let authorization = format!("ACS3-HMAC-SHA256 Credential=ak,SignedHeaders={signed},Signature=ab");
+            let mut headers = vec![
+                ("authorization", authorization.as_str()),
+                ("host", "ram.aliyuncs.com"),
+                ("x-acs-date", "2024-01-02T03:04:05Z"),
+            ];
+            if version {
+                headers.push(("x-acs-version", "2015-05-01"));
+            }
+            claim(Style::Acs3, &incoming("POST", "/", &[], &params, &headers)).map_err(|e| e.message)
+        };
+        assert!(claim_with("host;x-acs-date", false).is_ok());
+        assert!(claim_with("host;x-acs-date;x-acs-version", true).is_ok());
+        let unsigned_host = claim_with("x-acs-date", false).expect_err("host unsigned");
+        assert!(unsigned_host.contains("host must be signed"), "{unsigned_host}");
+        let unsigned_version = claim_with("host;x-acs-date", true).expect_err("x-acs-version unsigned");
+        assert!(
+            unsigned_version.contains("x-acs-version must be signed"),
+            "{unsigned_version}"
+        );
     }
 
     #[test]

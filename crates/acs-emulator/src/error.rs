@@ -125,11 +125,6 @@ impl ApiError {
             "The request processing has failed due to some unknown error, exception or failure.",
         )
     }
-
-    /// Whether the caller may retry it unchanged (what the fault injection produces).
-    pub fn is_transient(&self) -> bool {
-        self.status >= 500 || self.code.starts_with("Throttling")
-    }
 }
 
 pub(crate) fn role_not_exist() -> ApiError {

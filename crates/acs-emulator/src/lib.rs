@@ -43,6 +43,7 @@ pub use seed::{
     SeedRole, SeedUser, SeedWorkspace,
 };
 pub use server::{CALLS_LOG_CAPACITY, CallRecord, MAX_BODY_BYTES, NONCE_CAPACITY};
+pub use state::MAX_SESSIONS;
 
 /// How to run an emulator.
 #[derive(Debug, Clone)]

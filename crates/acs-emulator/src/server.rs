@@ -73,7 +73,8 @@ pub struct CallRecord {
 
 struct Guarded {
     state: State,
-    /// Bumped on every mutation, so persistence writes only newer snapshots.
+    /// Bumped on every mutation: a call's change is durable once a snapshot of at least its
+    /// generation is on disk.
     generation: u64,
 }
 
@@ -84,6 +85,9 @@ pub(crate) struct App {
     events: AtomicU64,
     arrivals: AtomicU64,
     behaviour: Behaviour,
+    /// The generation last written to the state file. Held while writing, so writes never
+    /// interleave; a writer snapshots the *latest* state, so callers queued behind it usually
+    /// find their change already written and return without writing again.
     persisted: tokio::sync::Mutex<u64>,
 }
 
@@ -158,7 +162,7 @@ struct Route {
 impl App {
     pub(crate) fn new(state: State, behaviour: Behaviour) -> Self {
         Self {
-            guarded: Mutex::new(Guarded { state, generation: 0 }),
+            guarded: Mutex::new(Guarded { state, generation: 1 }),
             nonces: Mutex::new(NonceCache::new(NONCE_CAPACITY, auth::MAX_SKEW_SECONDS)),
             calls: Mutex::new(VecDeque::new()),
             events: AtomicU64::new(0),
@@ -182,31 +186,33 @@ impl App {
         serde_json::to_value(self.calls()).unwrap_or(Value::Null)
     }
 
-    /// Writes the current state to the state file (at start, and after mutations).
+    /// Writes the state as it is now to the state file (at start).
     pub(crate) async fn persist_now(&self) -> Result<(), std::io::Error> {
-        let snapshot = {
-            let g = lock(&self.guarded);
-            (
-                g.generation,
-                serde_json::to_vec_pretty(&g.state).map_err(std::io::Error::other)?,
-            )
-        };
-        self.persist(snapshot).await
+        let generation = lock(&self.guarded).generation;
+        self.persist_through(generation).await
     }
 
-    async fn persist(&self, (generation, bytes): (u64, Vec<u8>)) -> Result<(), std::io::Error> {
+    /// Returns once a snapshot of at least `generation` is on disk. The state lock is held only
+    /// to clone the state; serialising and the fsync'd write happen outside it.
+    async fn persist_through(&self, generation: u64) -> Result<(), std::io::Error> {
         let Some(path) = self.behaviour.state_file.clone() else {
             return Ok(());
         };
-        let mut last = self.persisted.lock().await;
-        if generation < *last {
-            // A later snapshot, which includes this mutation, is already on disk.
+        let mut written = self.persisted.lock().await;
+        if *written >= generation {
             return Ok(());
         }
-        tokio::task::spawn_blocking(move || crate::persist::write_atomically(&path, &bytes))
-            .await
-            .map_err(std::io::Error::other)??;
-        *last = generation;
+        let (latest, snapshot) = {
+            let g = lock(&self.guarded);
+            (g.generation, g.state.clone())
+        };
+        tokio::task::spawn_blocking(move || {
+            let bytes = serde_json::to_vec_pretty(&snapshot).map_err(std::io::Error::other)?;
+            crate::persist::write_atomically(&path, &bytes)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        *written = latest;
         Ok(())
     }
 
@@ -300,14 +306,20 @@ impl App {
         };
         let method = parts.method.as_str();
         let path = parts.uri.path();
-        let style = Style::detect(header("authorization"));
+        let rpc = path == "/";
+        let style = match Style::detect(header("authorization")) {
+            // The legacy `acs <AK>:<sig>` scheme exists for ROA APIs only; on an RPC API the
+            // gateway looks for the RPC signature parameters and finds none.
+            Style::RoaV1 if rpc => Style::RpcV1,
+            style => style,
+        };
 
         let is_form = header("content-type").is_some_and(|c| {
             c.trim_start()
                 .to_ascii_lowercase()
                 .starts_with("application/x-www-form-urlencoded")
         });
-        let route = if path == "/" {
+        let route = if rpc {
             if method != "GET" && method != "POST" {
                 return Err(ApiError::new(
                     400,
@@ -328,15 +340,12 @@ impl App {
         let route = match route {
             Some(route) => route,
             None => {
+                // Each style names the API where its signature covers it: RPC V1 signs the
+                // parameters (its x-acs-* headers are unsigned, so trusting them would let anyone
+                // re-point a captured request at another API), ACS3 requires the headers.
                 let (action, version) = match style {
-                    Style::RpcV1 => (
-                        params.get("Action").or_else(|| header("x-acs-action")),
-                        params.get("Version").or_else(|| header("x-acs-version")),
-                    ),
-                    Style::Acs3 | Style::RoaV1 => (
-                        header("x-acs-action").or_else(|| params.get("Action")),
-                        header("x-acs-version").or_else(|| params.get("Version")),
-                    ),
+                    Style::RpcV1 | Style::RoaV1 => (params.get("Action"), params.get("Version")),
+                    Style::Acs3 => (header("x-acs-action"), header("x-acs-version")),
                 };
                 Route {
                     api: resolve_rpc(action, version)?,
@@ -352,6 +361,9 @@ impl App {
                     "IncompleteSignature",
                     "The request signature does not conform to Aliyun standards. (missing Authorization)",
                 ));
+            }
+            if style == Style::Acs3 && (header("x-acs-action").is_none() || header("x-acs-version").is_none()) {
+                return Err(action_or_version_invalid());
             }
             if let Some(v) = header("x-acs-version")
                 && v != Product::AiWorkspace.version()
@@ -383,25 +395,17 @@ impl App {
             identity: &identity,
             now: jiff::Timestamp::now(),
         };
-        let (outcome, snapshot) = {
+        let (outcome, generation) = {
             let mut g = lock(&self.guarded);
             let outcome = api::execute(&mut g.state, &call)?;
-            let snapshot = if outcome.mutated && self.behaviour.state_file.is_some() {
+            if outcome.mutated {
                 g.generation += 1;
-                match serde_json::to_vec_pretty(&g.state) {
-                    Ok(bytes) => Some((g.generation, bytes)),
-                    Err(e) => {
-                        tracing::error!(error = %e, "serialising the state failed");
-                        return Err(ApiError::internal());
-                    }
-                }
-            } else {
-                None
-            };
-            (outcome, snapshot)
+            }
+            (outcome, g.generation)
         };
-        if let Some(snapshot) = snapshot
-            && let Err(e) = self.persist(snapshot).await
+        // Answer a change only once it is durable, so a restart never forgets an acknowledged one.
+        if outcome.mutated
+            && let Err(e) = self.persist_through(generation).await
         {
             tracing::error!(error = %e, "writing the state file failed");
             return Err(ApiError::internal());
@@ -507,11 +511,13 @@ fn invalid_version() -> ApiError {
     ApiError::new(400, "InvalidVersion", "Specified parameter Version is not valid.")
 }
 
+fn action_or_version_invalid() -> ApiError {
+    ApiError::invalid_parameter("The specified parameter \"Action or Version\" is not valid.")
+}
+
 fn resolve_rpc(action: Option<&str>, version: Option<&str>) -> Result<Api, ApiError> {
     let (Some(action), Some(version)) = (action.filter(|a| !a.is_empty()), version.filter(|v| !v.is_empty())) else {
-        return Err(ApiError::invalid_parameter(
-            "The specified parameter \"Action or Version\" is not valid.",
-        ));
+        return Err(action_or_version_invalid());
     };
     let api = Api::rpc(action).ok_or_else(ApiError::action_not_found)?;
     if api.product().version() != version {

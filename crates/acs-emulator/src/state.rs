@@ -19,6 +19,11 @@ use crate::seed::{PrincipalKind, Seed, SeedPolicyRef};
 /// rather than `InvalidAccessKeyId.NotFound`.
 pub(crate) const EXPIRED_SESSION_GRACE: i64 = 3600;
 
+/// STS sessions remembered at most. Real STS tokens carry their own secret, so STS keeps no
+/// per-session state and has no such limit; the emulator stores sessions, and without a cap a
+/// long AssumeRole loop would grow memory (and the state file) without end.
+pub const MAX_SESSIONS: usize = 100_000;
+
 /// `YYYY-MM-DDTHH:MM:SSZ`, RAM's date format.
 pub(crate) fn ram_date(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -342,6 +347,9 @@ impl State {
             }
         }
         for k in &seed.access_keys {
+            if state.access_keys.contains_key(&k.access_key_id) {
+                return Err(invalid(format!("access key {} is defined twice", k.access_key_id)));
+            }
             let known = match k.principal.kind {
                 PrincipalKind::Account => true,
                 PrincipalKind::User => state.users.contains_key(&k.principal.name.to_lowercase()),
@@ -460,16 +468,27 @@ impl State {
         format!("acs:ram::{}:role/{}", self.account_id, name.to_lowercase())
     }
 
+    // Resource ARNs as RAM's authorisation tables list them (Resource Management "RAM
+    // authorization", RAM API docs): creating an entity is authorised on the collection
+    // (`role/*`), not on the name being created; system policies live under the `system` account.
+
+    /// `name` = `*` for CreateRole.
     pub(crate) fn role_resource(&self, name: &str) -> String {
         format!("acs:ram:*:{}:role/{name}", self.account_id)
     }
 
+    /// `name` = `*` for CreateUser.
     pub(crate) fn user_resource(&self, name: &str) -> String {
         format!("acs:ram:*:{}:user/{name}", self.account_id)
     }
 
-    pub(crate) fn policy_resource(&self, name: &str) -> String {
-        format!("acs:ram:*:{}:policy/{name}", self.account_id)
+    /// A custom policy of this account (`name` = `*` for CreatePolicy), or with
+    /// `PolicyType::System` a system policy.
+    pub(crate) fn policy_resource(&self, policy_type: PolicyType, name: &str) -> String {
+        match policy_type {
+            PolicyType::System => format!("acs:ram:*:system:policy/{name}"),
+            PolicyType::Custom => format!("acs:ram:*:{}:policy/{name}", self.account_id),
+        }
     }
 
     pub(crate) fn workspace_resource(&self, id: &str) -> String {
@@ -576,10 +595,23 @@ impl State {
         Ok(())
     }
 
-    /// Drops sessions expired for longer than [`EXPIRED_SESSION_GRACE`], so memory stays bounded
-    /// by the live ones while a recently expired token is still answered as expired.
-    pub(crate) fn purge_sessions(&mut self, now: i64) {
-        self.sessions.retain(|_, s| s.expiration + EXPIRED_SESSION_GRACE > now);
+    /// Makes room for one more session: drops those expired for longer than
+    /// [`EXPIRED_SESSION_GRACE`] (a recently expired token is still answered as expired), then,
+    /// at [`MAX_SESSIONS`], the one closest to expiry — the likeliest to be abandoned already.
+    pub(crate) fn make_room_for_session(&mut self, now: i64) {
+        self.sessions
+            .retain(|_, s| s.expiration.saturating_add(EXPIRED_SESSION_GRACE) > now);
+        while self.sessions.len() >= MAX_SESSIONS {
+            let Some(oldest) = self
+                .sessions
+                .iter()
+                .min_by_key(|(_, s)| s.expiration)
+                .map(|(id, _)| id.clone())
+            else {
+                break;
+            };
+            self.sessions.remove(&oldest);
+        }
     }
 
     /// The `/__emulator/state` view: entities without any secret.
@@ -751,6 +783,62 @@ mod tests {
         let mut seed = Seed::demo();
         seed.account_id = "abc".into();
         assert!(State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH).is_err());
+    }
+
+    #[test]
+    fn a_seed_defining_an_access_key_twice_is_refused() {
+        let mut seed = Seed::demo();
+        let mut twin = seed.access_keys[1].clone();
+        twin.access_key_id.clone_from(&seed.access_keys[0].access_key_id);
+        seed.access_keys.push(twin);
+        assert!(matches!(
+            State::from_seed(&seed, jiff::Timestamp::UNIX_EPOCH),
+            Err(Error::InvalidSeed(m)) if m.contains("defined twice")
+        ));
+    }
+
+    fn session(expiration: i64) -> Session {
+        Session {
+            access_key_secret: Secret::new("s"),
+            security_token: Secret::new("t"),
+            role_name: DEMO_ROLE_NAME.into(),
+            session_name: "s".into(),
+            expiration,
+            policy: None,
+            parsed_policy: None,
+        }
+    }
+
+    #[test]
+    fn sessions_are_capped_and_the_one_closest_to_expiry_goes_first() {
+        let mut s = demo();
+        let now = 1_000_000;
+        s.sessions
+            .insert("STS.long-expired".into(), session(now - EXPIRED_SESSION_GRACE));
+        s.sessions.insert("STS.just-expired".into(), session(now - 1));
+        // A hand-edited state file may hold any expiration; the grace arithmetic must not overflow.
+        s.sessions.insert("STS.forever".into(), session(i64::MAX));
+        s.make_room_for_session(now);
+        assert!(s.sessions.contains_key("STS.forever"));
+        assert!(
+            !s.sessions.contains_key("STS.long-expired"),
+            "expired past the grace period"
+        );
+        assert!(
+            s.sessions.contains_key("STS.just-expired"),
+            "still answered InvalidSecurityToken.Expired"
+        );
+        s.sessions.clear();
+        for i in 0..MAX_SESSIONS {
+            let offset = i64::try_from(i).expect("small");
+            s.sessions.insert(format!("STS.{i:06}"), session(now + 1000 + offset));
+        }
+        s.sessions.insert("STS.first-to-expire".into(), session(now + 10));
+        s.make_room_for_session(now);
+        assert_eq!(s.sessions.len(), MAX_SESSIONS - 1, "room for exactly one more");
+        assert!(!s.sessions.contains_key("STS.first-to-expire"));
+        assert!(!s.sessions.contains_key("STS.000000"));
+        assert!(s.sessions.contains_key("STS.000001"));
     }
 
     #[test]

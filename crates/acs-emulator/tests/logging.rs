@@ -46,17 +46,7 @@ async fn log_lines_name_the_call_but_never_a_secret() {
         sign_secret: Some("wrong".into()),
         ..Tweak::default()
     };
-    let reply = client
-        .send(client.rpc_v1_request(
-            "POST",
-            &sts,
-            "GetRole",
-            RAM,
-            &[("RoleName", "x")],
-            Placement::Query,
-            &bad,
-        ))
-        .await;
+    let reply = client.v1_with(&sts, "GetRole", RAM, &[("RoleName", "x")], &bad).await;
     reply.err(400, "SignatureDoesNotMatch");
     emulator.shutdown().await;
 

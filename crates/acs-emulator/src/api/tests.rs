@@ -120,41 +120,19 @@ fn missing_required_parameters_name_the_parameter() {
     let mut s = demo();
     let e = assert_error(run(&mut s, &root(), Api::GetRole, &[]), 400, "MissingRoleName");
     assert_eq!(e.message, "RoleName is mandatory for this action.");
-    assert_error(
-        run(&mut s, &root(), Api::GetRole, &[("RoleName", "")]),
-        400,
-        "MissingRoleName",
-    );
-    assert_error(
-        run(&mut s, &root(), Api::CreateRole, &[("RoleName", "r")]),
-        400,
-        "MissingAssumeRolePolicyDocument",
-    );
-    assert_error(
-        run(&mut s, &root(), Api::GetPolicy, &[("PolicyName", "p")]),
-        400,
-        "MissingPolicyType",
-    );
-    assert_error(
-        run(&mut s, &root(), Api::CreatePolicy, &[("PolicyName", "p")]),
-        400,
-        "MissingPolicyDocument",
-    );
-    assert_error(
-        run(&mut s, &root(), Api::AssumeRole, &[("RoleArn", DEMO_ROLE_ARN)]),
-        400,
-        "MissingRoleSessionName",
-    );
-    assert_error(
-        run(&mut s, &root(), Api::AttachPolicy, &[("PolicyName", "p")]),
-        400,
-        "MissingPolicyType",
-    );
-    assert_error(
-        run(&mut s, &root(), Api::DeletePolicyVersion, &[("PolicyName", "p")]),
-        400,
-        "MissingVersionId",
-    );
+    type Case = (Api, &'static [(&'static str, &'static str)], &'static str);
+    let cases: [Case; 7] = [
+        (Api::GetRole, &[("RoleName", "")], "MissingRoleName"),
+        (Api::CreateRole, &[("RoleName", "r")], "MissingAssumeRolePolicyDocument"),
+        (Api::GetPolicy, &[("PolicyName", "p")], "MissingPolicyType"),
+        (Api::CreatePolicy, &[("PolicyName", "p")], "MissingPolicyDocument"),
+        (Api::AssumeRole, &[("RoleArn", DEMO_ROLE_ARN)], "MissingRoleSessionName"),
+        (Api::AttachPolicy, &[("PolicyName", "p")], "MissingPolicyType"),
+        (Api::DeletePolicyVersion, &[("PolicyName", "p")], "MissingVersionId"),
+    ];
+    for (api, pairs, code) in cases {
+        assert_error(run(&mut s, &root(), api, pairs), 400, code);
+    }
 }
 
 #[test]
@@ -998,6 +976,26 @@ fn assume_role_honours_external_id_conditions() {
 }
 
 #[test]
+fn external_ids_outside_the_documented_ascii_pattern_are_refused() {
+    let mut s = demo();
+    let operator = user(DEMO_OPERATOR_USER);
+    for bad in [
+        "x",
+        "abc 123",
+        "abc\u{e9}",
+        "\u{4e2d}\u{6587}\u{4e2d}",
+        &"a".repeat(1225),
+    ] {
+        assert_error(
+            assume(&mut s, &operator, &[("ExternalId", bad)]),
+            400,
+            "InvalidParameter.ExternalId",
+        );
+    }
+    assume(&mut s, &operator, &[("ExternalId", "Ab_+=,.@:/-9")]).expect("every allowed character");
+}
+
+#[test]
 fn get_caller_identity_describes_each_kind_of_caller() {
     let mut s = demo();
     let role = run(&mut s, &granter(), Api::GetCallerIdentity, &[]).expect("role");
@@ -1344,4 +1342,275 @@ fn reads_do_not_mutate_and_writes_do() {
     )
     .expect("write");
     assert!(outcome.mutated);
+}
+
+/// A role `name` holding exactly `document` (a custom policy of the same name), as an identity.
+fn role_with_policy(s: &mut State, name: &str, document: &str) -> Identity {
+    create_role(s, name).expect("role");
+    run(
+        s,
+        &root(),
+        Api::CreatePolicy,
+        &[("PolicyName", name), ("PolicyDocument", document)],
+    )
+    .expect("policy");
+    attach_role(s, &root(), name, name, "Custom").expect("attach");
+    Identity {
+        kind: IdentityKind::Role {
+            name: name.into(),
+            session_name: "s".into(),
+        },
+        session_policy: None,
+    }
+}
+
+fn allow(actions: &[&str], resources: &[&str]) -> String {
+    json!({"Version": "1", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": resources}]}).to_string()
+}
+
+#[test]
+fn creating_is_authorised_on_the_collection_not_on_the_new_name() {
+    let mut s = demo();
+    let named = role_with_policy(
+        &mut s,
+        "NamedCreator",
+        &allow(
+            &["ram:CreateRole", "ram:CreatePolicy", "ram:CreateUser"],
+            &[
+                "acs:ram:*:1234567890123456:role/NewRole",
+                "acs:ram:*:1234567890123456:policy/NewPolicy",
+                "acs:ram:*:1234567890123456:user/newuser",
+            ],
+        ),
+    );
+    let create_all = |s: &mut State, who: &Identity| {
+        [
+            create_role_as(s, who, "NewRole"),
+            run(
+                s,
+                who,
+                Api::CreatePolicy,
+                &[("PolicyName", "NewPolicy"), ("PolicyDocument", DOC)],
+            ),
+            run(s, who, Api::CreateUser, &[("UserName", "newuser")]),
+        ]
+    };
+    for result in create_all(&mut s, &named) {
+        assert_error(result, 403, "NoPermission");
+    }
+    let collection = role_with_policy(
+        &mut s,
+        "CollectionCreator",
+        &allow(
+            &["ram:CreateRole", "ram:CreatePolicy", "ram:CreateUser"],
+            &[
+                "acs:ram:*:1234567890123456:role/*",
+                "acs:ram:*:1234567890123456:policy/*",
+                "acs:ram:*:1234567890123456:user/*",
+            ],
+        ),
+    );
+    for result in create_all(&mut s, &collection) {
+        result.expect("allowed on role/*, policy/*, user/*");
+    }
+}
+
+#[test]
+fn system_policies_are_authorised_under_the_system_account() {
+    let mut s = demo();
+    create_role(&mut s, "Target").expect("role");
+    run(
+        &mut s,
+        &root(),
+        Api::CreatePolicy,
+        &[("PolicyName", "Mine"), ("PolicyDocument", DOC)],
+    )
+    .expect("policy");
+    let account_only = role_with_policy(
+        &mut s,
+        "AccountPolicies",
+        &allow(
+            &["ram:AttachPolicyToRole", "ram:GetPolicy"],
+            &["acs:ram:*:*:role/*", "acs:ram:*:1234567890123456:policy/*"],
+        ),
+    );
+    attach_role(&mut s, &account_only, "Target", "Mine", "Custom").expect("custom policy of the account");
+    assert_error(
+        attach_role(&mut s, &account_only, "Target", "AliyunOSSFullAccess", "System"),
+        403,
+        "NoPermission",
+    );
+    assert_error(
+        run(
+            &mut s,
+            &account_only,
+            Api::GetPolicy,
+            &[("PolicyName", "AliyunOSSFullAccess"), ("PolicyType", "System")],
+        ),
+        403,
+        "NoPermission",
+    );
+    let system = role_with_policy(
+        &mut s,
+        "SystemPolicies",
+        &allow(
+            &["ram:AttachPolicyToRole", "ram:GetPolicy"],
+            &["acs:ram:*:*:role/*", "acs:ram:*:system:policy/AliyunOSSFullAccess"],
+        ),
+    );
+    attach_role(&mut s, &system, "Target", "AliyunOSSFullAccess", "System").expect("system policy ARN");
+    run(
+        &mut s,
+        &system,
+        Api::GetPolicy,
+        &[("PolicyName", "AliyunOSSFullAccess"), ("PolicyType", "System")],
+    )
+    .expect("system policy ARN");
+}
+
+#[test]
+fn assume_role_is_authorised_on_the_role_in_the_account_its_arn_names() {
+    let mut s = demo();
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",
+        "Principal":{"RAM":"acs:ram::1234567890123456:root"}}]}"#;
+    run(
+        &mut s,
+        &root(),
+        Api::CreateRole,
+        &[("RoleName", "Open"), ("AssumeRolePolicyDocument", trust)],
+    )
+    .expect("role");
+    run(
+        &mut s,
+        &root(),
+        Api::CreatePolicy,
+        &[
+            ("PolicyName", "OtherAccountRoles"),
+            (
+                "PolicyDocument",
+                &allow(&["sts:AssumeRole"], &["acs:ram:*:9999999999999999:role/*"]),
+            ),
+        ],
+    )
+    .expect("policy");
+    run(
+        &mut s,
+        &root(),
+        Api::AttachPolicyToUser,
+        &[
+            ("UserName", "bob"),
+            ("PolicyName", "OtherAccountRoles"),
+            ("PolicyType", "Custom"),
+        ],
+    )
+    .expect("attach");
+    let assume_as_bob = |s: &mut State, arn: &str| {
+        run(
+            s,
+            &user("bob"),
+            Api::AssumeRole,
+            &[("RoleArn", arn), ("RoleSessionName", "s1")],
+        )
+    };
+    assert_error(
+        assume_as_bob(&mut s, "acs:ram::1234567890123456:role/Open"),
+        403,
+        "NoPermission",
+    );
+    // Permitted on the other account's role, which this account does not hold.
+    assert_error(
+        assume_as_bob(&mut s, "acs:ram::9999999999999999:role/Open"),
+        404,
+        "EntityNotExist.Role",
+    );
+}
+
+#[test]
+fn resource_manager_attach_is_authorised_on_the_policy_and_the_principal_kind() {
+    let mut s = demo();
+    create_role(&mut s, "R").expect("role");
+    let roles_only = role_with_policy(
+        &mut s,
+        "RgAttacher",
+        &allow(
+            &["resourcemanager:AttachPolicy", "resourcemanager:ListPolicyAttachments"],
+            &[
+                "acs:ram:*:system:policy/*",
+                "acs:ram:*:1234567890123456:role/*",
+                "acs:ram:*:1234567890123456:*",
+            ],
+        ),
+    );
+    let rm = |s: &mut State, kind: &str, principal: &str| {
+        run(
+            s,
+            &roles_only,
+            Api::AttachPolicy,
+            &[
+                ("PolicyName", "AliyunOSSFullAccess"),
+                ("PolicyType", "System"),
+                ("PrincipalType", kind),
+                ("PrincipalName", principal),
+                ("ResourceGroupId", DEMO_RESOURCE_GROUP_ID),
+            ],
+        )
+    };
+    rm(&mut s, "ServiceRole", "R@role.1234567890123456.onaliyunservice.com").expect("role/* and the system policy");
+    assert_error(
+        rm(&mut s, "IMSUser", "alice@1234567890123456.onaliyun.com"),
+        403,
+        "NoPermission",
+    );
+    assert_error(rm(&mut s, "IMSGroup", "g"), 403, "NoPermission");
+    run(&mut s, &roles_only, Api::ListPolicyAttachments, &[]).expect("acs:ram:*:<account>:*");
+}
+
+#[test]
+fn an_account_holds_at_most_a_thousand_users() {
+    let mut s = demo();
+    let mut i = 0;
+    while s.users.len() < 1000 {
+        run(&mut s, &root(), Api::CreateUser, &[("UserName", &format!("u{i}"))]).expect("within the quota");
+        i += 1;
+    }
+    let e = assert_error(
+        run(&mut s, &root(), Api::CreateUser, &[("UserName", "one-too-many")]),
+        409,
+        "LimitExceeded.User",
+    );
+    assert_eq!(e.message, "The count of users beyond the current limits.");
+}
+
+#[test]
+fn a_role_trusting_only_another_account_cannot_be_assumed_from_this_one() {
+    let mut s = demo();
+    let operator = user(DEMO_OPERATOR_USER);
+    for (name, principal) in [
+        ("ForeignRoot", r#""acs:ram::9999999999999999:root""#),
+        ("ForeignId", r#""9999999999999999""#),
+        ("ForeignUser", r#""acs:ram::9999999999999999:user/dlcauth-operator""#),
+    ] {
+        let trust = format!(
+            r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":[{principal}]}}}}]}}"#
+        );
+        run(
+            &mut s,
+            &root(),
+            Api::CreateRole,
+            &[("RoleName", name), ("AssumeRolePolicyDocument", &trust)],
+        )
+        .expect("role");
+        let arn = format!("acs:ram::1234567890123456:role/{name}");
+        assert_error(
+            run(
+                &mut s,
+                &operator,
+                Api::AssumeRole,
+                &[("RoleArn", &arn), ("RoleSessionName", "s1")],
+            ),
+            403,
+            "NoPermission",
+        );
+    }
+    assert!(s.sessions.is_empty());
 }

@@ -101,7 +101,7 @@ pub struct Tweak {
     pub sign_secret: Option<String>,
     /// Send this token instead of the key's (`Some(None)` = none).
     pub token: Option<Option<String>>,
-    /// Leave these common parameters out (V1).
+    /// Leave these common parameters (V1) or headers (ACS3) out.
     pub omit: Vec<&'static str>,
 }
 
@@ -192,6 +192,17 @@ impl Client {
         }
     }
 
+    /// `base` + `path` + the percent-encoded `query`, if any.
+    fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let owned: Vec<(String, String)> = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let qs = encode_pairs(&owned);
+        if qs.is_empty() {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}{path}?{qs}", self.base)
+        }
+    }
+
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
         let response = request.send().await.expect("request sent");
         let status = response.status().as_u16();
@@ -277,6 +288,19 @@ impl Client {
             .await
     }
 
+    /// An RPC V1 POST with every parameter in the query, `tweak` applied.
+    pub async fn v1_with(
+        &self,
+        key: &Key,
+        action: &str,
+        version: &str,
+        params: &[(&str, &str)],
+        tweak: &Tweak,
+    ) -> Reply {
+        self.send(self.rpc_v1_request("POST", key, action, version, params, Placement::Query, tweak))
+            .await
+    }
+
     /// A signed ACS3 request (`path` "/" for RPC), with `body` JSON when given.
     pub fn v3_request(
         &self,
@@ -309,6 +333,7 @@ impl Client {
         if let Some(t) = token {
             headers.push(("x-acs-security-token".into(), t));
         }
+        headers.retain(|(k, _)| !tweak.omit.contains(&k.as_str()));
         let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let secret = tweak.sign_secret.as_deref().unwrap_or(&key.secret);
         let signed = acs3::sign(
@@ -321,14 +346,9 @@ impl Client {
             },
             secret,
         );
-        let owned: Vec<(String, String)> = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let qs = encode_pairs(&owned);
-        let url = if qs.is_empty() {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}{path}?{qs}", self.base)
-        };
-        let mut request = self.http.request(method.parse().expect("method"), url);
+        let mut request = self
+            .http
+            .request(method.parse().expect("method"), self.url(path, query));
         for (k, v) in &headers {
             if k != "host" {
                 request = request.header(k.as_str(), v.as_str());
@@ -343,8 +363,31 @@ impl Client {
 
     /// An RPC call the way the SDK's default V3 mode sends it: POST /, params in the query.
     pub async fn v3(&self, key: &Key, action: &str, version: &str, params: &[(&str, &str)]) -> Reply {
-        self.send(self.v3_request("POST", "/", key, action, version, params, None, &Tweak::default()))
+        self.v3_with(key, action, version, params, &Tweak::default()).await
+    }
+
+    /// [`Client::v3`] with `tweak` applied.
+    pub async fn v3_with(
+        &self,
+        key: &Key,
+        action: &str,
+        version: &str,
+        params: &[(&str, &str)],
+        tweak: &Tweak,
+    ) -> Reply {
+        self.send(self.v3_request("POST", "/", key, action, version, params, None, tweak))
             .await
+    }
+
+    /// CreateRole of `name`, trusted by PAI.
+    pub async fn create_role(&self, key: &Key, name: &str) -> Reply {
+        self.v3(
+            key,
+            "CreateRole",
+            RAM,
+            &[("RoleName", name), ("AssumeRolePolicyDocument", TRUST_PAI)],
+        )
+        .await
     }
 
     /// A legacy ROA HMAC-SHA1 request, as tea-openapi's `do_roarequest` builds it.
@@ -412,14 +455,9 @@ impl Client {
         let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("key");
         mac.update(sts.as_bytes());
         let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let owned: Vec<(String, String)> = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        let qs = encode_pairs(&owned);
-        let url = if qs.is_empty() {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}{path}?{qs}", self.base)
-        };
-        let mut request = self.http.request(method.parse().expect("method"), url);
+        let mut request = self
+            .http
+            .request(method.parse().expect("method"), self.url(path, query));
         for (k, v) in &headers {
             request = request.header(k.as_str(), v.as_str());
         }
