@@ -356,7 +356,9 @@ impl Engine {
                     _ => (0, None),
                 };
                 let error = acs::Error::Credentials(e);
-                tracing::warn!(role_arn = %arn, error = %error, "AssumeRole failed");
+                // Info, not warn: the report's failed AssumeRole step carries the same error, and
+                // the CLI prints it once per account already.
+                tracing::info!(role_arn = %arn, error = %error, "AssumeRole failed");
                 Err(Box::new(Step {
                     action: "AssumeRole".into(),
                     target: arn,

@@ -5,6 +5,7 @@
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use acs::credentials::Env;
@@ -56,6 +57,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// The progress bar of a running rollout, if any. Log lines are written around it (suspended),
+/// as the per-account lines are, so a warning never tears the bar's line.
+static PROGRESS: OnceLock<indicatif::ProgressBar> = OnceLock::new();
+
+/// stderr, printed around the rollout's progress bar when one is drawn.
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match PROGRESS.get() {
+            Some(bar) if !bar.is_hidden() => bar.suspend(|| std::io::stderr().write(buf)),
+            _ => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// Human logs on stderr, never on stdout (which carries the report).
 fn init_tracing(verbose: u8) {
     let default = match verbose {
@@ -65,7 +86,7 @@ fn init_tracing(verbose: u8) {
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| LogWriter)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_env_filter(filter)
@@ -179,6 +200,8 @@ async fn rollout(args: RolloutArgs, env: &Env) -> Result<ExitCode, UsageError> {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_millis(200));
+        // One rollout per process: the first bar is the only one.
+        let _ = PROGRESS.set(bar.clone());
         bar
     } else {
         indicatif::ProgressBar::hidden()

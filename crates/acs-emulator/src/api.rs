@@ -1495,12 +1495,14 @@ fn add_member_role(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiErr
 fn open_service(state: &mut State, call: &Call<'_>, service: &str) -> Result<Outcome, ApiError> {
     authorize(state, call, &["*".to_owned()])?;
     if state.activated_services.iter().any(|s| s.service == service) {
-        // Code as the grant design documents it; the message is not documented publicly.
-        return Err(ApiError::new(
-            400,
-            "ORDER.OPEND",
-            "You have already opened the service.",
-        ));
+        // Status, code and NAS message from the OpenNASService reference (doc 185438); OSS's
+        // wording is not published, so it follows the same pattern.
+        let message = if service == "nas" {
+            "You have already purchased the NAS service. Go to the NAS console to start using it."
+        } else {
+            "You have already purchased the OSS service. Go to the OSS console to start using it."
+        };
+        return Err(ApiError::new(400, "ORDER.OPEND", message));
     }
     let order_id = numeric_id(&format!("order:{}:{service}", state.account_id), 2, 15);
     state.activated_services.push(ActivatedService {

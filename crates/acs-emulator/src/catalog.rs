@@ -107,8 +107,8 @@ apis! {
     AttachPolicyToUser => "AttachPolicyToUser", Ram, "ram:AttachPolicyToUser", true;
     DetachPolicyFromUser => "DetachPolicyFromUser", Ram, "ram:DetachPolicyFromUser", true;
     ListPoliciesForUser => "ListPoliciesForUser", Ram, "ram:ListPoliciesForUser", false;
-    AttachPolicy => "AttachPolicy", ResourceManager, "resourcemanager:AttachPolicy", true;
-    ListPolicyAttachments => "ListPolicyAttachments", ResourceManager, "resourcemanager:ListPolicyAttachments", false;
+    AttachPolicy => "AttachPolicy", ResourceManager, "ram:AttachPolicy", true;
+    ListPolicyAttachments => "ListPolicyAttachments", ResourceManager, "ram:ListPolicyAttachments", false;
     GetWorkspace => "GetWorkspace", AiWorkspace, "paiworkspace:GetWorkspace", false;
     ListMembers => "ListMembers", AiWorkspace, "paiworkspace:ListMembers", false;
     CreateMember => "CreateMember", AiWorkspace, "paiworkspace:CreateMember", true;

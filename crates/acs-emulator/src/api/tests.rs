@@ -1533,7 +1533,7 @@ fn resource_manager_attach_is_authorised_on_the_policy_and_the_principal_kind() 
         &mut s,
         "RgAttacher",
         &allow(
-            &["resourcemanager:AttachPolicy", "resourcemanager:ListPolicyAttachments"],
+            &["ram:AttachPolicy", "ram:ListPolicyAttachments"],
             &[
                 "acs:ram:*:system:policy/*",
                 "acs:ram:*:1234567890123456:role/*",
