@@ -43,11 +43,26 @@ account=1234567890123456
 
 echo "== acs-emulator is serving a fresh demo account at $endpoint"
 echo
+# Runs `dlcauth grant` and fails the demo unless the report's status is the expected one.
+grant_expecting() {
+  local expected=$1 output status=0
+  output=$("$bin/dlcauth" grant --account-id "$account" --output text) || status=$?
+  printf '%s\n' "$output"
+  if [[ $status -ne 0 ]]; then
+    echo "demo: dlcauth grant exited with $status" >&2
+    exit "$status"
+  fi
+  if ! head -n 1 <<<"$output" | grep -q -- "— $expected"; then
+    echo "demo: expected status '$expected'" >&2
+    exit 1
+  fi
+}
+
 echo "== dlcauth grant --account-id $account   (first run: creates and attaches)"
-"$bin/dlcauth" grant --account-id "$account" --output text
+grant_expecting granted
 echo
 echo "== dlcauth grant --account-id $account   (second run: nothing left to do)"
-"$bin/dlcauth" grant --account-id "$account" --output text
+grant_expecting compliant
 echo
 echo "== dlcauth check --account-id $account --output json   (read-only verification)"
 "$bin/dlcauth" check --account-id "$account" --output json

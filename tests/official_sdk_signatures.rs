@@ -180,3 +180,61 @@ async fn official_sdk_code_accepts_every_v1_request_of_grant_and_check() {
 async fn official_sdk_code_accepts_every_v3_request_of_grant_and_check() {
     official_sdk_accepts_every_request("v3").await;
 }
+
+/// A team grant adds the calls a plain grant does not make: OSS/NAS activation, ResourceManager,
+/// RAM users, and the AIWorkspace ROA calls (always ACS3, even in V1 mode, as the SDK does).
+#[tokio::test]
+async fn official_sdk_code_accepts_the_rpc_and_roa_requests_of_a_team_grant() {
+    let Some(python) = sdk_python() else { return };
+    let emulator = start(seed()).await;
+    let verifier = Verifier::start(&python, &emulator).await;
+    let team_grant = [
+        "grant",
+        "--account-id",
+        ACCOUNT,
+        "--workspace-id",
+        acs_emulator::DEMO_WORKSPACE_ID,
+        "--user",
+        "alice:PAI.AlgoDeveloper,PAI.WorkspaceAdmin",
+        "--user",
+        "bob",
+        "--resource-group-id",
+        acs_emulator::DEMO_RESOURCE_GROUP_ID,
+        "--activate-services",
+        "--output",
+        "json",
+    ];
+    let (code, status, output) = dlcauth(&verifier, "v1", &team_grant).await;
+    assert_eq!(
+        (code, status.as_str()),
+        (0, "granted"),
+        "team grant through the official verifier:\n{output}"
+    );
+    let calls = emulator.calls();
+    for action in [
+        "CreateMember",
+        "AttachPolicy",
+        "AttachPolicyToUser",
+        "OpenOssService",
+        "OpenNASService",
+    ] {
+        assert!(
+            calls
+                .iter()
+                .any(|c| c.action.as_deref() == Some(action) && c.status == 200),
+            "the team grant should call {action} successfully"
+        );
+    }
+
+    let stats = verifier.stats().await;
+    assert_eq!(stats["rejected"], 0, "requests the official SDK code rejected: {stats}");
+    assert_eq!(stats["unverifiable"], 0, "requests without a signature: {stats}");
+    assert!(
+        stats["v1"].as_u64().unwrap_or(0) >= 10,
+        "RPC calls verified as V1: {stats}"
+    );
+    assert!(
+        stats["v3"].as_u64().unwrap_or(0) >= 2,
+        "AIWorkspace ROA calls verified as ACS3: {stats}"
+    );
+}
