@@ -486,7 +486,7 @@ async fn ecs_profile_mode_reads_the_metadata_service() {
 // ---- the default chain -------------------------------------------------------------------------
 
 #[tokio::test]
-async fn default_chain_order_is_env_oidc_profile_ecs() {
+async fn default_chain_order_is_env_oidc_cli_profile_ini_profile_ecs() {
     let md = metadata_server(true).await;
     let sts = TestServer::start(&[], |_, _| {
         assume_role_reply("STS.oidc", "oidc-secret", "oidc-token", "2099-01-01T00:00:00Z")
@@ -510,7 +510,7 @@ async fn default_chain_order_is_env_oidc_profile_ecs() {
     let all = chain(&everything);
     assert_eq!(
         all.provider_names(),
-        ["environment", "oidc", "cli_profile", "ecs_ram_role"]
+        ["environment", "oidc", "cli_profile", "ini_profile", "ecs_ram_role"]
     );
     assert_eq!(all.provide().await.expect("env").access_key_id, "LTAI.env");
 
@@ -531,16 +531,41 @@ async fn default_chain_order_is_env_oidc_profile_ecs() {
 
     let disabled = Env::from_pairs([("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")]);
     let none = chain(&disabled);
-    assert_eq!(none.provider_names(), ["environment", "cli_profile"]);
+    assert_eq!(none.provider_names(), ["environment", "cli_profile", "ini_profile"]);
     match none.provide().await {
         Err(CredentialsError::ChainExhausted(failures)) => {
-            assert_eq!(failures.len(), 2);
+            assert_eq!(failures.len(), 3);
             assert!(
-                failures[0].starts_with("environment:") && failures[1].starts_with("cli_profile:"),
+                failures[0].starts_with("environment:")
+                    && failures[1].starts_with("cli_profile:")
+                    && failures[2].starts_with("ini_profile:"),
                 "{failures:?}"
             );
         }
         other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_exhausted_chain_names_each_provider_once() {
+    // A loopback port nobody listens on: the metadata lookup fails fast.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let metadata_url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let c = client("http://127.0.0.1:1");
+    let home = tempfile::tempdir().expect("tempdir");
+    let env = Env::from_pairs([("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI.half")]).with_home(home.path());
+    let chain = DefaultChain::with_metadata_url(&env, &c, &metadata_url).expect("chain");
+    let message = match chain.provide().await {
+        Err(e @ CredentialsError::ChainExhausted(_)) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    for name in ["environment", "cli_profile", "ecs_ram_role"] {
+        assert_eq!(
+            message.matches(&format!("{name}:")).count(),
+            1,
+            "{name} named once in {message}"
+        );
     }
 }
 

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use acs::client::{ClientConfig, RetryPolicy, SignatureVersion};
 use acs::credentials::{
-    AssumeRoleParams, AssumeRoleProvider, DefaultChain, EcsRamRoleProvider, Env, EnvProvider, NoCredentials,
-    OidcProvider, ProfileProvider, StaticProvider,
+    AssumeRoleParams, AssumeRoleProvider, CredentialsUriProvider, DefaultChain, EcsRamRoleProvider, Env, EnvProvider,
+    IniProfileProvider, NoCredentials, OidcProvider, ProfileProvider, StaticProvider,
 };
 use acs::sign::{percent_encode, rpc_v1};
 use acs::{Client, Credentials, Error, ProvideCredentials};
@@ -27,12 +27,27 @@ const NEW_SECRET: &str = "FreshlyIssuedStsSecret";
 const NEW_TOKEN: &str = "FreshlyIssuedStsToken+/=";
 const ENV_SECRET: &str = "EnvironmentSecretValue";
 const OIDC_JWT: &str = "eyJhbGciOiJSUzI1NiJ9.very-secret-oidc-jwt";
+const INI_SECRET: &str = "IniFileAccessKeySecret";
+const URI_SECRET: &str = "CredentialsUriServedSecret";
+const URI_TOKEN: &str = "CredentialsUriServed+Token/==";
+const URI_QUERY_TOKEN: &str = "uri-query-bearer-token";
 
 /// Every form a secret could take in text: raw, percent-encoded once (a query string) and twice
 /// (inside a V1 string-to-sign).
 fn forbidden() -> Vec<String> {
     let mut out = Vec::new();
-    for secret in [SECRET, TOKEN, NEW_SECRET, NEW_TOKEN, ENV_SECRET, OIDC_JWT] {
+    for secret in [
+        SECRET,
+        TOKEN,
+        NEW_SECRET,
+        NEW_TOKEN,
+        ENV_SECRET,
+        OIDC_JWT,
+        INI_SECRET,
+        URI_SECRET,
+        URI_TOKEN,
+        URI_QUERY_TOKEN,
+    ] {
         let once = percent_encode(secret);
         out.push(percent_encode(&once));
         out.push(once);
@@ -275,4 +290,102 @@ async fn secrets_never_appear_in_debug_display_errors_or_logs() {
         "{logs}"
     );
     assert_clean("logs", &logs);
+}
+
+/// A credentials-URI endpoint: `/ok` serves credentials, `/denied` refuses with a 403 whose body
+/// holds them anyway, `/failed` says `Code: Failed` next to them, `/garbled` is not JSON but
+/// quotes them.
+fn leaky_uri_endpoint(r: &common::Recorded, _: usize) -> Reply {
+    let document = serde_json::json!({"Code": "Success", "AccessKeyId": "STS.uri", "AccessKeySecret": URI_SECRET,
+                                      "SecurityToken": URI_TOKEN, "Expiration": "2099-01-01T00:00:00Z"});
+    match r.path.as_str() {
+        "/ok" => Reply::json(200, document),
+        "/denied" => Reply::json(403, document),
+        "/failed" => {
+            let mut failed = document;
+            failed["Code"] = serde_json::json!("Failed");
+            Reply::json(200, failed)
+        }
+        _ => Reply::raw(200, "text/plain", format!("oops {URI_SECRET} {URI_TOKEN}")),
+    }
+}
+
+#[tokio::test]
+async fn ini_and_credentials_uri_providers_never_print_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sts = TestServer::start(&[("LTAI.ini", INI_SECRET)], |_, _| {
+        assume_role_reply("STS.Fresh", NEW_SECRET, NEW_TOKEN, "2099-01-01T00:00:00Z")
+    })
+    .await;
+    let uri = TestServer::start(&[], leaky_uri_endpoint).await;
+    let home = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(home.path().join(".alibabacloud")).expect("mkdir");
+    std::fs::write(
+        home.path().join(".alibabacloud/credentials.ini"),
+        format!(
+            "[default]\ntype = access_key\naccess_key_id = LTAI.ini\naccess_key_secret = {INI_SECRET}\n\
+             [role]\ntype = ram_role_arn\naccess_key_id = LTAI.ini\naccess_key_secret = {INI_SECRET}\n\
+             role_arn = acs:ram::1234567890123456:role/dlcauth-granter\n\
+             [no-arn]\ntype = ram_role_arn\naccess_key_id = LTAI.ini\naccess_key_secret = {INI_SECRET}\n\
+             [rsa]\ntype = rsa_key_pair\npublic_key_id = TMP.pub\nprivate_key_file = /k.pem\n"
+        ),
+    )
+    .expect("ini");
+    let client = Client::new(ClientConfig::single(&sts.url()).expect("url"), Arc::new(NoCredentials)).expect("client");
+    let mut printed: Vec<(String, String)> = Vec::new();
+
+    for profile in ["default", "role"] {
+        let env = Env::default()
+            .with_home(home.path())
+            .with_var("ALIBABA_CLOUD_PROFILE", profile);
+        let provider = IniProfileProvider::new(&env, client.clone());
+        let creds = provider.provide().await.expect("ini credentials");
+        assert!(!creds.access_key_secret.is_empty());
+        printed.push((format!("ini provider {profile}"), format!("{provider:?} {creds:?}")));
+    }
+    for profile in ["no-arn", "rsa", "absent"] {
+        let env = Env::default()
+            .with_home(home.path())
+            .with_var("ALIBABA_CLOUD_PROFILE", profile);
+        let err = IniProfileProvider::new(&env, client.clone())
+            .provide()
+            .await
+            .expect_err("unusable profile");
+        printed.push((format!("ini error {profile}"), format!("{err:?}\n{err}")));
+    }
+    let provider = CredentialsUriProvider::new(format!("{}/ok?token={URI_QUERY_TOKEN}", uri.url())).expect("uri");
+    let creds = provider.provide().await.expect("uri credentials");
+    assert_eq!(creds.access_key_secret.expose(), URI_SECRET);
+    printed.push(("uri provider".into(), format!("{provider:?} {creds:?}")));
+    for path in ["denied", "failed", "garbled"] {
+        let provider =
+            CredentialsUriProvider::new(format!("{}/{path}?token={URI_QUERY_TOKEN}", uri.url())).expect("uri");
+        let err = provider.provide().await.expect_err("refused");
+        printed.push((format!("uri error {path}"), format!("{err:?}\n{err}\n{provider:?}")));
+    }
+
+    let env = Env::default()
+        .with_home(home.path())
+        .with_var("ALIBABA_CLOUD_PROFILE", "no-arn")
+        .with_var("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        .with_var(
+            "ALIBABA_CLOUD_CREDENTIALS_URI",
+            format!("{}/denied?token={URI_QUERY_TOKEN}", uri.url()),
+        );
+    let chain = DefaultChain::new(&env, &client).expect("chain");
+    let exhausted = chain.provide().await.expect_err("every step fails");
+    printed.push(("chain".into(), format!("{chain:?}\n{exhausted:?}\n{exhausted}")));
+
+    for (what, text) in &printed {
+        assert_clean(what, text);
+    }
+    assert_clean("logs", &captured.text());
 }

@@ -1,13 +1,14 @@
-//! The default credential chain, in `alibabacloud_credentials` `DefaultCredentialsProvider` order:
+//! The default credential chain, in `alibabacloud_credentials` `DefaultCredentialsProvider` order
+//! (`provider/default.py`):
 //!
 //! 1. environment (`ALIBABA_CLOUD_ACCESS_KEY_ID` / `_SECRET` / `_SECURITY_TOKEN`);
 //! 2. OIDC, when `ALIBABA_CLOUD_OIDC_TOKEN_FILE`, `ALIBABA_CLOUD_ROLE_ARN` and
 //!    `ALIBABA_CLOUD_OIDC_PROVIDER_ARN` are all set;
 //! 3. the CLI profile `~/.aliyun/config.json` (unless `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`);
-//! 4. the ECS instance RAM role (unless `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`).
-//!
-//! Not implemented: the INI file `~/.alibabacloud/credentials.ini` (step 4 of the official chain)
-//! and `ALIBABA_CLOUD_CREDENTIALS_URI` (step 6).
+//! 4. the INI profile: `ALIBABA_CLOUD_CREDENTIALS_FILE` or `~/.alibabacloud/credentials.ini`,
+//!    section `ALIBABA_CLOUD_PROFILE` or `default` ([`IniProfileProvider`]);
+//! 5. the ECS instance RAM role (unless `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`);
+//! 6. `ALIBABA_CLOUD_CREDENTIALS_URI`, only when it is set ([`CredentialsUriProvider`]).
 //!
 //! As in the SDK, every failure moves on to the next provider (the final error lists them all),
 //! and once a provider has succeeded it is used alone from then on.
@@ -19,9 +20,10 @@ use futures_util::future::BoxFuture;
 use super::ecs::{DEFAULT_METADATA_URL, ENV_ECS_METADATA_DISABLED};
 use super::oidc::OidcParams;
 use super::profile::ENV_CLI_PROFILE_DISABLED;
+use super::uri::ENV_CREDENTIALS_URI;
 use super::{
-    Credentials, CredentialsError, EcsRamRoleProvider, Env, EnvProvider, OidcProvider, ProfileProvider,
-    ProvideCredentials,
+    Credentials, CredentialsError, CredentialsUriProvider, EcsRamRoleProvider, Env, EnvProvider, IniProfileProvider,
+    OidcProvider, ProfileProvider, ProvideCredentials,
 };
 use crate::Client;
 
@@ -37,7 +39,8 @@ impl DefaultChain {
     /// credentials are not used: each provider brings its base identity).
     ///
     /// # Errors
-    /// [`CredentialsError::Provider`] when the metadata HTTP client cannot be built.
+    /// [`CredentialsError::Provider`] when the metadata or credentials-URI HTTP client cannot be
+    /// built.
     pub fn new(env: &Env, client: &Client) -> Result<Self, CredentialsError> {
         Self::with_metadata_url(env, client, DEFAULT_METADATA_URL)
     }
@@ -58,11 +61,19 @@ impl DefaultChain {
                 Arc::new(ProfileProvider::new(env, client.clone()).with_ecs_metadata_url(metadata_url)),
             ));
         }
+        providers.push((
+            "ini_profile",
+            Arc::new(IniProfileProvider::new(env, client.clone()).with_ecs_metadata_url(metadata_url)),
+        ));
         if !env.is_true(ENV_ECS_METADATA_DISABLED) {
             let ecs = EcsRamRoleProvider::from_env(env)?
                 .with_base_url(metadata_url)
                 .with_clock(client.clock());
             providers.push(("ecs_ram_role", Arc::new(ecs)));
+        }
+        if let Some(uri) = env.get(ENV_CREDENTIALS_URI) {
+            let provider = CredentialsUriProvider::new(uri)?.with_clock(client.clock());
+            providers.push(("credentials_uri", Arc::new(provider)));
         }
         Ok(Self::from_providers(providers))
     }
@@ -103,10 +114,20 @@ impl ProvideCredentials for DefaultChain {
                         self.set_winner(index);
                         return Ok(credentials);
                     }
-                    Err(error) => failures.push(format!("{name}: {error}")),
+                    Err(error) => failures.push(failure_line(name, &error.to_string())),
                 }
             }
             Err(CredentialsError::ChainExhausted(failures))
         })
+    }
+}
+
+/// `name: message`, unless the provider already named itself (its errors read well alone, so
+/// they often start with their own name) — no "environment: environment: …".
+fn failure_line(name: &str, message: &str) -> String {
+    if message.strip_prefix(name).is_some_and(|rest| rest.starts_with(':')) {
+        message.to_owned()
+    } else {
+        format!("{name}: {message}")
     }
 }

@@ -9,8 +9,10 @@ mod assume_role;
 mod cache;
 mod chain;
 mod ecs;
+mod ini;
 mod oidc;
 mod profile;
+mod uri;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,8 +23,10 @@ use futures_util::future::BoxFuture;
 pub use assume_role::{AssumeRoleParams, AssumeRoleProvider};
 pub use chain::DefaultChain;
 pub use ecs::EcsRamRoleProvider;
+pub use ini::{ENV_CREDENTIALS_FILE, IniProfileProvider};
 pub use oidc::{OidcParams, OidcProvider};
 pub use profile::ProfileProvider;
+pub use uri::{CredentialsUriProvider, ENV_CREDENTIALS_URI, UriFailure};
 
 use crate::Secret;
 
@@ -86,6 +90,33 @@ pub enum CredentialsError {
         mode: String,
         /// The config file.
         path: String,
+    },
+    /// The profile file exists but has no profile (INI section) of that name.
+    #[error("profile {profile:?} not found in {path}")]
+    ProfileNotFound {
+        /// The profile name.
+        profile: String,
+        /// The profile file.
+        path: String,
+    },
+    /// The profile names a credential type the official libraries know but dlcauth does not
+    /// implement (an INI `rsa_key_pair` profile).
+    #[error("profile {profile:?} in {path}: type {mode:?} is not supported by dlcauth")]
+    UnsupportedProfileMode {
+        /// The profile name.
+        profile: String,
+        /// The `type` value.
+        mode: String,
+        /// The profile file.
+        path: String,
+    },
+    /// `ALIBABA_CLOUD_CREDENTIALS_URI` did not answer with credentials.
+    #[error("credentials URI {uri}: {failure}")]
+    CredentialsUri {
+        /// The URI without its query string and user info (either may carry a token).
+        uri: String,
+        /// What went wrong.
+        failure: UriFailure,
     },
     /// A credentials source failed (instance metadata, token file…).
     #[error("{provider}: {message}")]
