@@ -365,6 +365,9 @@ impl GrantReport {
         }
         out.push('\n');
         let v = &self.verification;
+        // A failed or partial run may not have read a fact, or its write failed: its `[no]`
+        // means "not verified", not "found missing" as in a plan or check.
+        let unknown = matches!(self.status, Status::Failed | Status::Partial);
         let _ = writeln!(
             out,
             "verification: {}",
@@ -376,7 +379,11 @@ impl GrantReport {
                 "  [{}] trust policy lets {} assume the role{}",
                 mark(trust.trusted),
                 trust.service,
-                evidence_note(trust.evidence)
+                if !trust.trusted && unknown {
+                    " (not verified)"
+                } else {
+                    evidence_note(trust.evidence)
+                }
             );
         }
         for p in &v.policies {
@@ -384,23 +391,25 @@ impl GrantReport {
                 out,
                 "  [{}] {}",
                 mark(p.attached && p.document.as_ref().is_none_or(|d| d.current)),
-                policy_line(p)
+                policy_line(p, unknown)
             );
         }
         for user in &v.users {
             let _ = writeln!(out, "  user {}:", user.name);
             for p in &user.policies {
-                let _ = writeln!(out, "    [{}] {}", mark(p.attached), policy_line(p));
+                let _ = writeln!(out, "    [{}] {}", mark(p.attached), policy_line(p, unknown));
             }
             if !user.workspace_roles.is_empty() || !user.member {
                 let _ = writeln!(
                     out,
                     "    [{}] workspace member{}",
                     mark(user.member),
-                    if user.workspace_roles.is_empty() {
-                        String::new()
-                    } else {
+                    if !user.workspace_roles.is_empty() {
                         format!(" ({})", user.workspace_roles.join(", "))
+                    } else if !user.member && unknown {
+                        " (not verified)".to_owned()
+                    } else {
+                        String::new()
                     }
                 );
             }
@@ -461,24 +470,32 @@ fn evidence_note(evidence: Option<Evidence>) -> &'static str {
     }
 }
 
-fn policy_line(p: &PolicyCheck) -> String {
+/// One required policy. `unknown`: an unverified fact was not necessarily read (see `to_text`),
+/// so it is "not verified" rather than "not attached"; and a document that is not current is
+/// "missing or outdated" unless the attachment shows the policy exists.
+fn policy_line(p: &PolicyCheck, unknown: bool) -> String {
+    let attachment = match (p.attached, unknown) {
+        (true, _) => "attached",
+        (false, false) => "not attached",
+        (false, true) => "not verified",
+    };
     let mut s = format!(
-        "{} policy {} {}{}",
+        "{} policy {} {attachment}{}",
         p.policy_type,
         p.name,
-        if p.attached { "attached" } else { "not attached" },
         evidence_note(p.evidence)
     );
     if let Some(scope) = &p.scope {
         let _ = write!(s, " in resource group {scope}");
     }
     if let Some(doc) = &p.document {
-        let _ = write!(
-            s,
-            ", document {}{}",
-            if doc.current { "current" } else { "outdated" },
-            evidence_note(doc.evidence)
-        );
+        let state = match (doc.current, unknown, p.attached) {
+            (true, _, _) => "current",
+            (false, true, _) => "not verified",
+            (false, false, true) => "outdated",
+            (false, false, false) => "missing or outdated",
+        };
+        let _ = write!(s, ", document {state}{}", evidence_note(doc.evidence));
     }
     s
 }
@@ -625,6 +642,61 @@ mod tests {
             .find(|l| l.contains("CreateRole"))
             .and_then(|l| l.find("CreateRole"));
         assert_eq!(header_col, row_col);
+    }
+
+    #[test]
+    fn failed_runs_say_not_verified_where_a_plan_says_not_attached() {
+        let unverified = |status: Status| {
+            let mut report = sample();
+            report.status = status;
+            report.verification = Verification {
+                complete: false,
+                policies: vec![PolicyCheck {
+                    policy_type: PolicyType::Custom,
+                    name: "PaiDlcOAuthPolicy".into(),
+                    attached: false,
+                    evidence: None,
+                    scope: None,
+                    document: Some(DocumentCheck {
+                        current: false,
+                        evidence: None,
+                    }),
+                }],
+                trust: Some(TrustCheck {
+                    service: "pai.aliyuncs.com".into(),
+                    trusted: false,
+                    evidence: None,
+                }),
+                users: vec![UserCheck {
+                    name: "alice".into(),
+                    policies: vec![],
+                    workspace_roles: vec![],
+                    member: false,
+                }],
+            };
+            report.to_text()
+        };
+        // Nothing may have been read: the text must not claim what the account lacks.
+        for status in [Status::Failed, Status::Partial] {
+            let text = unverified(status);
+            assert!(
+                text.contains("[no] Custom policy PaiDlcOAuthPolicy not verified, document not verified"),
+                "{text}"
+            );
+            assert!(text.contains("assume the role (not verified)"), "{text}");
+            assert!(text.contains("[no] workspace member (not verified)"), "{text}");
+            assert!(!text.contains("not attached") && !text.contains("outdated"), "{text}");
+        }
+        // A plan or check read the account: missing is missing, and a policy that is not even
+        // attached may not exist, so its document is not called outdated.
+        for status in [Status::Planned, Status::Noncompliant] {
+            let text = unverified(status);
+            assert!(
+                text.contains("[no] Custom policy PaiDlcOAuthPolicy not attached, document missing or outdated"),
+                "{text}"
+            );
+            assert!(!text.contains("not verified"), "{text}");
+        }
     }
 
     #[test]

@@ -471,3 +471,49 @@ async fn no_secret_reaches_any_output() {
         "the debug logs were really on"
     );
 }
+
+/// `dlcauth plan … > report.json` on a full disk: the report is lost, so the run must not exit 0
+/// as if it had been delivered (a closed pipe, by contrast, is the reader's choice).
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_that_cannot_be_written_fails_the_run() {
+    let emulator = start(seed()).await;
+    let env = demo_env(&emulator);
+    let accounts = tempfile::NamedTempFile::new().expect("accounts file");
+    std::fs::write(accounts.path(), format!("{ACCOUNT}\n")).expect("write accounts");
+    let accounts = accounts.path().to_string_lossy().into_owned();
+    for args in [
+        vec!["plan", "--account-id", ACCOUNT, "--output", "json"],
+        vec!["plan", "--account-id", ACCOUNT],
+        vec!["rollout", "--dry-run", "--accounts", accounts.as_str()],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let output = tokio::time::timeout(
+            Duration::from_secs(60),
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_dlcauth"))
+                .args(&args)
+                .env_clear()
+                .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+                .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .stdout(full)
+                .stderr(std::process::Stdio::piped())
+                .kill_on_drop(true)
+                // `output()` would replace stdout with a pipe; spawn keeps /dev/full.
+                .spawn()
+                .expect("dlcauth starts")
+                .wait_with_output(),
+        )
+        .await
+        .expect("dlcauth finishes within a minute")
+        .expect("dlcauth runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("cannot write the report to stdout"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -93,14 +93,32 @@ fn init_tracing(verbose: u8) {
         .init();
 }
 
-/// Writes to stdout; a closed pipe (`dlcauth … | head`) is not worth a panic.
-fn out(text: &str) {
+/// Writes to stdout. A closed pipe (`dlcauth … | head`) is the reader's choice and not an
+/// error; any other failure (a full disk under `> report.json`) loses the report, so the caller
+/// must not exit as if it had been delivered.
+fn out(text: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = stdout.write_all(b"\n");
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| {
+            if text.ends_with('\n') {
+                Ok(())
+            } else {
+                stdout.write_all(b"\n")
+            }
+        })
+        .and_then(|()| stdout.flush());
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
-    let _ = stdout.flush();
+}
+
+/// The exit status when the report could not be written: the run's outcome is unknown to
+/// whoever reads stdout, so it is a failure (1), said on stderr.
+fn report_lost(e: &std::io::Error) -> ExitCode {
+    eprintln!("error: cannot write the report to stdout: {e}");
+    ExitCode::FAILURE
 }
 
 async fn run(cli: Cli, env: Env) -> Result<ExitCode, UsageError> {
@@ -154,11 +172,14 @@ async fn single(args: GrantArgs, mode: Mode, env: &Env) -> Result<ExitCode, Usag
     let engine = engine(&args.common, env, std::slice::from_ref(&request.account_id)).await?;
     let request_id = uuid::Uuid::new_v4().to_string();
     let report = engine.run(&request, mode, Trigger::Cli, &request_id).await;
-    match args.common.output {
+    let written = match args.common.output {
         OutputFormat::Json => out(&report.to_json_pretty()),
         OutputFormat::Text => out(&report.to_text()),
-    }
-    Ok(exit_code(&report))
+    };
+    Ok(match written {
+        Ok(()) => exit_code(&report),
+        Err(e) => report_lost(&e),
+    })
 }
 
 fn exit_code(report: &GrantReport) -> ExitCode {
@@ -208,11 +229,16 @@ async fn rollout(args: RolloutArgs, env: &Env) -> Result<ExitCode, UsageError> {
     };
     let prefix = uuid::Uuid::new_v4().to_string();
     let output = args.common.output;
+    // The first write failure; later lines are still attempted (the rollout itself goes on).
+    let mut lost: Option<std::io::Error> = None;
     let summary = dlcauth::rollout::run(&engine, &accounts, &template, &options, &prefix, |report| {
-        progress.suspend(|| match output {
+        let written = progress.suspend(|| match output {
             OutputFormat::Json => out(&report.to_json_line()),
             OutputFormat::Text => out(&report.summary_line()),
         });
+        if let Err(e) = written {
+            lost.get_or_insert(e);
+        }
         progress.inc(1);
     })
     .await;
@@ -220,11 +246,15 @@ async fn rollout(args: RolloutArgs, env: &Env) -> Result<ExitCode, UsageError> {
     match output {
         // stdout stays one report per line; the summary goes to stderr.
         OutputFormat::Json => eprintln!("{}", summary.line()),
-        OutputFormat::Text => out(&summary.line()),
+        OutputFormat::Text => {
+            if let Err(e) = out(&summary.line()) {
+                lost.get_or_insert(e);
+            }
+        }
     }
-    Ok(if summary.all_succeeded() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    Ok(match lost {
+        Some(e) => report_lost(&e),
+        None if summary.all_succeeded() => ExitCode::SUCCESS,
+        None => ExitCode::FAILURE,
     })
 }

@@ -35,6 +35,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The state file could not be written (at start-up, the first write).
+    #[error("writing the state file {path}: {message}")]
+    WriteState {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// An I/O failure while starting the server.
     #[error("starting the emulator: {0}")]
     Io(#[from] std::io::Error),

@@ -88,7 +88,8 @@ pub struct Emulator {
 ///
 /// # Errors
 /// [`Error::InvalidSeed`] for an inconsistent seed, [`Error::LoadState`] for an unreadable state
-/// file, [`Error::Io`] when the listener or the first state write fails.
+/// file, [`Error::WriteState`] when the first state write fails, [`Error::Io`] when the listener
+/// fails.
 pub async fn start(listener: tokio::net::TcpListener, options: Options) -> Result<Emulator, Error> {
     let addr = listener.local_addr()?;
     let state = match &options.state_file {
@@ -102,7 +103,10 @@ pub async fn start(listener: tokio::net::TcpListener, options: Options) -> Resul
         state_file: options.state_file.clone(),
     };
     let app = Arc::new(server::App::new(state, behaviour));
-    app.persist_now().await?;
+    app.persist_now().await.map_err(|e| Error::WriteState {
+        path: options.state_file.clone().unwrap_or_default(),
+        message: e.to_string(),
+    })?;
     let router = server::router(Arc::clone(&app));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -134,3 +134,38 @@ async fn serves_a_custom_seed() {
         .await
         .err(400, "MissingSecurityToken");
 }
+
+/// A start-up failure is a configuration mistake: one `error:` line naming the file and the
+/// cause once, never a "Caused by:" repeat or a stack trace, even with RUST_BACKTRACE set.
+#[test]
+fn start_up_errors_are_one_line_without_a_backtrace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing-seed.json");
+    let corrupt = dir.path().join("state.json");
+    std::fs::write(&corrupt, "{\"accountId\": ").expect("write");
+    let cases = [
+        vec!["--seed".to_owned(), missing.display().to_string()],
+        vec!["--state".to_owned(), corrupt.display().to_string()],
+        vec![
+            "--state".to_owned(),
+            dir.path().join("no-dir").join("s.json").display().to_string(),
+        ],
+    ];
+    for case in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_acs-emulator"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(&case)
+            .env("RUST_BACKTRACE", "1")
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1), "{case:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<&str> = stderr.trim_end().lines().collect();
+        assert_eq!(lines.len(), 1, "{case:?}: one line, got {stderr}");
+        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+        assert!(lines[0].contains(&case[1]), "names the file: {}", lines[0]);
+        let cause_repeats = lines[0].matches("os error 2").count();
+        assert!(cause_repeats <= 1, "the cause once: {}", lines[0]);
+    }
+}

@@ -502,6 +502,25 @@ async fn state_survives_a_restart_and_is_written_atomically() {
 }
 
 #[tokio::test]
+async fn an_unwritable_state_file_is_named_in_the_start_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("missing-directory").join("state.json");
+    let result = start_on_loopback(Options {
+        state_file: Some(path.clone()),
+        ..Options::default()
+    })
+    .await;
+    let message = match result {
+        Err(e @ acs_emulator::Error::WriteState { .. }) => e.to_string(),
+        other => panic!("expected WriteState, got {:?}", other.map(|e| e.base_url())),
+    };
+    assert!(
+        message.contains(&path.display().to_string()),
+        "the message names the file: {message}"
+    );
+}
+
+#[tokio::test]
 async fn an_unreadable_state_file_stops_the_start() {
     let (_dir, path, options) = with_state_file();
     std::fs::write(&path, "{ not json").expect("write");

@@ -772,6 +772,32 @@ async fn a_server_that_closes_the_connection_is_retried_then_reported_as_transpo
 }
 
 #[tokio::test]
+async fn a_timeout_names_the_read_timeout_rather_than_claiming_the_whole_attempt() {
+    let server = SilentServer::start().await;
+    let config = ClientConfig {
+        retry: fast_retries(1),
+        connect_timeout: Duration::from_millis(2000),
+        read_timeout: Duration::from_millis(300),
+        ..ClientConfig::single(&server.url()).expect("url")
+    };
+    let client = Client::new(config, Arc::new(StaticProvider::new(ak()))).expect("client");
+    let started = Instant::now();
+    let err = client.call(&get_role()).await.expect_err("no answer");
+    let Error::Transport { message, .. } = &err else {
+        panic!("{err:?}")
+    };
+    // The silence ends the attempt after the 300 ms read timeout, well before its 2 300 ms
+    // limit: the message must say so, not that it waited 2 300 ms.
+    assert!(
+        started.elapsed() < Duration::from_millis(2000),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(message.contains("read timeout (300 ms)"), "{message}");
+    assert!(!message.contains("after 2300 ms"), "{message}");
+}
+
+#[tokio::test]
 async fn a_server_that_never_answers_times_out_without_hanging() {
     let server = SilentServer::start().await;
     let config = ClientConfig {

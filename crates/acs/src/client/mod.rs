@@ -480,11 +480,11 @@ impl Client {
         }
         let response = match builder.send().await {
             Ok(response) => response,
-            Err(e) => return Exchange::Transport(transport_message(e, timeout)),
+            Err(e) => return Exchange::Transport(transport_message(e, self.config.read_timeout, timeout)),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = read_body(response, timeout).await;
+        let body = read_body(response, self.config.read_timeout, timeout).await;
         Exchange::Response { status, headers, body }
     }
 }
@@ -494,13 +494,17 @@ impl Client {
 /// gigabytes.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
-async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Result<Bytes, String> {
+async fn read_body(mut response: reqwest::Response, read: Duration, timeout: Duration) -> Result<Bytes, String> {
     let too_large = || format!("the response is larger than {MAX_RESPONSE_BYTES} bytes");
     if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_message(e, timeout))? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_message(e, read, timeout))?
+    {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(too_large());
         }
@@ -511,15 +515,27 @@ async fn read_body(mut response: reqwest::Response, timeout: Duration) -> Result
 
 /// A reqwest error as text, without the URL (whose query carries the signature and, in V1, the
 /// SecurityToken) and with its causes, which say what actually happened (refused, reset, …).
-fn transport_message(error: reqwest::Error, timeout: Duration) -> String {
+///
+/// Two limits can fire and reqwest does not say which: the read timeout (silence between
+/// reads, usually the first) and the whole attempt's; the message names both rather than
+/// claiming the attempt lasted its full limit.
+fn transport_message(error: reqwest::Error, read: Duration, attempt: Duration) -> String {
     let error = error.without_url();
     if error.is_timeout() {
-        return format!("timed out after {} ms", timeout.as_millis());
+        return timed_out(read, attempt);
     }
     error_chain(&error)
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+fn timed_out(read: Duration, attempt: Duration) -> String {
+    format!(
+        "timed out: no answer within the read timeout ({} ms) or the attempt's limit ({} ms)",
+        read.as_millis(),
+        attempt.as_millis()
+    )
+}
+
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
