@@ -51,7 +51,8 @@ impl Default for SettleRetry {
 }
 
 impl SettleRetry {
-    fn delay(&self, retry: u32) -> Duration {
+    /// The pause before retry `retry` (0-based).
+    pub fn delay(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(16));
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }

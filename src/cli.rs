@@ -11,10 +11,14 @@ use crate::request::{GrantRequest, RequestError, UserGrant};
 /// policies, and optionally RAM users and workspace members. Safe to re-run: a compliant
 /// account is left untouched.
 ///
-/// Credentials come from the standard chain (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET,
-/// ALIBABA_CLOUD_PROFILE or ~/.aliyun/config.json, OIDC, ECS RAM role). DLCAUTH_ROLE_ARN names
-/// the privileged role to assume ({accountId} is replaced by the target account),
-/// DLCAUTH_ENDPOINT sends every call to one URL (an emulator).
+/// Credentials come from the standard chain, in the official SDKs' order: the environment
+/// (ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET/_SECURITY_TOKEN), OIDC (ALIBABA_CLOUD_ROLE_ARN,
+/// ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE), ~/.aliyun/config.json,
+/// ~/.alibabacloud/credentials.ini (or ALIBABA_CLOUD_CREDENTIALS_FILE; both profiles chosen by
+/// ALIBABA_CLOUD_PROFILE), the ECS RAM role, then ALIBABA_CLOUD_CREDENTIALS_URI.
+/// DLCAUTH_ROLE_ARN names the privileged role to assume ({accountId} is replaced by the target
+/// account), DLCAUTH_EXTERNAL_ID its ExternalId, DLCAUTH_ENDPOINT sends every call to one URL
+/// (an emulator).
 ///
 /// Exit status: 0 granted/compliant/planned, 1 failed/partial/noncompliant, 2 usage or
 /// configuration error.
@@ -33,7 +37,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Make an account ready for PAI-DLC (idempotent).
-    Grant(GrantArgs),
+    Grant(GrantCommand),
     /// Show what `grant` would change, changing nothing (= grant --dry-run).
     Plan(GrantArgs),
     /// Verify read-only; exit 1 if anything is missing (its steps are what grant would do).
@@ -98,6 +102,28 @@ pub struct GrantArgs {
     pub common: Common,
 }
 
+/// How a run that changed something verifies it.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct VerifyArgs {
+    /// After the changes, read the account again and verify from that read instead of from the
+    /// writes' acknowledgements (one more round trip; a change RAM does not show yet is read
+    /// again briefly, then reported not verified, status partial)
+    /// [default: $DLCAUTH_READ_BACK, false].
+    #[arg(long)]
+    pub read_back: bool,
+}
+
+/// `grant`: the shared grant arguments and the read-back choice.
+#[derive(Debug, Clone, Args)]
+pub struct GrantCommand {
+    /// Account and options.
+    #[command(flatten)]
+    pub grant: GrantArgs,
+    /// Verification.
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
 /// `rollout`.
 #[derive(Debug, Clone, Args)]
 pub struct RolloutArgs {
@@ -117,6 +143,9 @@ pub struct RolloutArgs {
     /// Only plan for each account.
     #[arg(long)]
     pub dry_run: bool,
+    /// Verification of each account's changes.
+    #[command(flatten)]
+    pub verify: VerifyArgs,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -261,9 +290,10 @@ mod tests {
             "--output",
             "json",
         ])?;
-        let Command::Grant(args) = cli.command else {
+        let Command::Grant(GrantCommand { grant: args, verify }) = cli.command else {
             return Err("expected grant".into());
         };
+        assert!(!verify.read_back, "read-back is opt-in");
         assert_eq!(args.common.output, OutputFormat::Json);
         let request = args.common.request(&args.account_id, args.dry_run, None)?;
         assert_eq!(request.oss_buckets, Some(vec!["data-a".into(), "data-b".into()]));
@@ -299,6 +329,48 @@ mod tests {
     }
 
     #[test]
+    fn read_back_is_a_grant_and_rollout_flag_only() -> Result<(), Box<dyn std::error::Error>> {
+        let cli = parse(&["grant", "--account-id", "1234567890123456", "--read-back"])?;
+        let Command::Grant(GrantCommand { verify, .. }) = cli.command else {
+            return Err("expected grant".into());
+        };
+        assert!(verify.read_back);
+        let cli = parse(&["rollout", "--accounts", "f", "--read-back"])?;
+        let Command::Rollout(args) = cli.command else {
+            return Err("expected rollout".into());
+        };
+        assert!(args.verify.read_back);
+        // Plans and checks write nothing: their reads are the verification already.
+        assert!(parse(&["plan", "--account-id", "1234567890123456", "--read-back"]).is_err());
+        assert!(parse(&["check", "--account-id", "1234567890123456", "--read-back"]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn help_names_every_credential_source_in_chain_order() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        let sources = [
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABA_CLOUD_OIDC_TOKEN_FILE",
+            "~/.aliyun/config.json",
+            "~/.alibabacloud/credentials.ini",
+            "ECS RAM role",
+            "ALIBABA_CLOUD_CREDENTIALS_URI",
+        ];
+        let positions: Vec<Option<usize>> = sources.iter().map(|s| help.find(s)).collect();
+        assert!(positions.iter().all(Option::is_some), "{positions:?} in {help}");
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "chain order: {help}");
+        for also in [
+            "ALIBABA_CLOUD_CREDENTIALS_FILE",
+            "ALIBABA_CLOUD_PROFILE",
+            "DLCAUTH_EXTERNAL_ID",
+        ] {
+            assert!(help.contains(also), "{also} in {help}");
+        }
+    }
+
+    #[test]
     fn user_specs() {
         assert_eq!(parse_user("alice").workspace_roles, None);
         assert_eq!(parse_user("alice:").workspace_roles, Some(vec![]));
@@ -311,7 +383,7 @@ mod tests {
     #[test]
     fn invalid_values_name_the_flag() -> Result<(), Box<dyn std::error::Error>> {
         let cli = parse(&["grant", "--account-id", "12ab", "--user", "bad name"])?;
-        let Command::Grant(args) = cli.command else {
+        let Command::Grant(GrantCommand { grant: args, .. }) = cli.command else {
             return Err("expected grant".into());
         };
         let e = args.common.request(&args.account_id, false, None).err();

@@ -32,8 +32,16 @@ pub struct EngineConfig {
     pub session_duration_seconds: Option<u32>,
     /// The whole run's time limit; a run never hangs past it.
     pub deadline: Duration,
-    /// Retrying calls that do not yet see this run's own creates.
+    /// Retrying calls that do not yet see this run's own creates (and, with `read_back`, reads
+    /// that do not yet show this run's writes).
     pub settle: SettleRetry,
+    /// `DLCAUTH_READ_BACK` / `--read-back`: after a run that wrote, read the state again once
+    /// the last write wave is done and verify from that read (evidence `read`) instead of from
+    /// the writes' acknowledgements. Costs one more dependent wave (5 for a fresh account instead
+    /// of 4) and, on eventually-consistent RAM, settle retries while a change is not visible yet;
+    /// a change still not visible leaves the run `partial`, never `granted`. A run without
+    /// writes reads nothing more: its observe reads are the verification.
+    pub read_back: bool,
 }
 
 impl Default for EngineConfig {
@@ -44,6 +52,7 @@ impl Default for EngineConfig {
             session_duration_seconds: None,
             deadline: Duration::from_secs(120),
             settle: SettleRetry::default(),
+            read_back: false,
         }
     }
 }
@@ -59,13 +68,16 @@ pub enum ConfigError {
         "DLCAUTH_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and + = , . @ : / - _ (it is {0} characters)"
     )]
     ExternalId(usize),
+    /// `DLCAUTH_READ_BACK` is not a boolean.
+    #[error("DLCAUTH_READ_BACK must be true or false (it is {0:?})")]
+    ReadBack(String),
 }
 
 impl EngineConfig {
-    /// Reads `DLCAUTH_ROLE_ARN` and `DLCAUTH_EXTERNAL_ID`.
+    /// Reads `DLCAUTH_ROLE_ARN`, `DLCAUTH_EXTERNAL_ID` and `DLCAUTH_READ_BACK`.
     ///
     /// # Errors
-    /// A malformed role ARN or external id.
+    /// A malformed role ARN or external id, or a read-back setting that is not a boolean.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         if let Some(arn) = env.get("DLCAUTH_ROLE_ARN") {
@@ -74,7 +86,18 @@ impl EngineConfig {
         if let Some(id) = env.get("DLCAUTH_EXTERNAL_ID") {
             config.external_id = Some(validate_external_id(id)?);
         }
+        if let Some(flag) = env.get("DLCAUTH_READ_BACK") {
+            config.read_back = parse_bool(flag).ok_or_else(|| ConfigError::ReadBack(flag.to_owned()))?;
+        }
         Ok(config)
+    }
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" | "" => Some(false),
+        _ => None,
     }
 }
 
@@ -296,8 +319,49 @@ impl Engine {
         };
         report.steps = verify::steps(&plan, &results, mode);
         report.status = verify::status(&plan, &results, mode);
-        report.verification = verify::verification(desired, &plan, &results);
+        report.verification = verify::verification(desired, &plan, &results, mode);
+        if self.config.read_back && results.iter().any(Option::is_some) {
+            self.read_back(&client, desired, &mut report).await;
+        }
         report
+    }
+
+    /// Reads the account again after the last write wave and keeps only what that read shows
+    /// (see [`EngineConfig::read_back`]). A change the read does not show yet is read again with
+    /// the settle retry's pauses; still not shown, it is not verified and the run is `partial`.
+    async fn read_back(&self, client: &acs::Client, desired: &Desired, report: &mut GrantReport) {
+        let settle = self.config.settle;
+        let before = report.verification.clone();
+        let mut retry: u32 = 0;
+        let confirmed = loop {
+            match observe(client, desired).await {
+                Ok(observed) => {
+                    let read = verify::verification(desired, &plan(desired, &observed), &[], Mode::Check);
+                    let lagging = verify::unconfirmed(&before, &read);
+                    if lagging == 0 || retry + 1 >= settle.attempts.max(1) {
+                        if lagging > 0 {
+                            tracing::warn!(lagging, reads = retry + 1, "the read-back does not show every change");
+                        }
+                        break verify::confirmed(&before, Some(&read));
+                    }
+                    tracing::debug!(
+                        lagging,
+                        retry,
+                        "the read-back does not show every change yet; reading again"
+                    );
+                }
+                Err(failures) => {
+                    report.steps.extend(failures.into_iter().map(read_failure_step));
+                    break verify::confirmed(&before, None);
+                }
+            }
+            tokio::time::sleep(settle.delay(retry)).await;
+            retry += 1;
+        };
+        report.verification = confirmed;
+        if !report.verification.complete && matches!(report.status, Status::Granted | Status::Compliant) {
+            report.status = Status::Partial;
+        }
     }
 
     /// The client acting in the target account: the base client, or one with the assumed
@@ -602,6 +666,25 @@ mod tests {
         );
         let none = EngineConfig::from_env(&Env::from_pairs(Vec::<(&str, &str)>::new()))?;
         assert!(none.role_arn.is_none() && none.external_id.is_none());
+        assert!(!none.read_back, "read-back is opt-in");
+        Ok(())
+    }
+
+    #[test]
+    fn config_reads_read_back_as_a_boolean() -> Result<(), ConfigError> {
+        let read_back = |v: &str| EngineConfig::from_env(&Env::from_pairs([("DLCAUTH_READ_BACK", v)]));
+        for yes in ["true", "TRUE", "1", "yes", "on"] {
+            assert!(read_back(yes)?.read_back, "{yes}");
+        }
+        for no in ["false", "0", "no", "off", ""] {
+            assert!(!read_back(no)?.read_back, "{no:?}");
+        }
+        assert_eq!(read_back("maybe").err(), Some(ConfigError::ReadBack("maybe".into())));
+        assert!(
+            read_back("maybe")
+                .err()
+                .is_some_and(|e| e.to_string().contains("DLCAUTH_READ_BACK must be true or false"))
+        );
         Ok(())
     }
 }

@@ -3,7 +3,8 @@
 //! A grant reconciles the account with the state the PAI-DLC authorization guide requires
 //! (DESIGN §1): observe (all reads at once) → plan (a pure diff, in waves of independent actions)
 //! → apply (each wave concurrently; idempotent; safe to run concurrently with itself) → verify
-//! (from this run's reads and acknowledged writes) → a [`GrantReport`] (DESIGN §4.5).
+//! (from this run's reads and acknowledged writes, or with [`EngineConfig::read_back`] from a read
+//! after the last write) → a [`GrantReport`] (DESIGN §4.5).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,6 +2,13 @@
 //!
 //! Additive fields beyond the schema: `steps[].wave`, `verification.policies[].evidence`,
 //! `.scope`, `.document`, `verification.trust`, `verification.users`, `warnings`.
+//!
+//! `evidence` (on a policy, its `document`, `trust` and a user's membership) says how this run
+//! established the fact, whichever way it came out: `read` (a read in this run showed it — present
+//! or missing), `write` (this run's write was acknowledged). Absent = not verified: e.g.
+//! `attached: false` without evidence after a refused AssumeRole or a failed attach means "unknown",
+//! while `attached: false, evidence: "read"` (a plan or check) means "read and missing". The text
+//! rendering follows the same rule ("not verified" exactly where the evidence is absent).
 
 use std::fmt::Write as _;
 
@@ -143,7 +150,7 @@ pub struct Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Evidence {
-    /// A read in this run showed it.
+    /// A read in this run showed it (present or missing).
     Read,
     /// A write in this run was acknowledged (200, or `EntityAlreadyExists.*`). An immediate
     /// read-back on eventually-consistent RAM proves no more, and can even lie.
@@ -164,7 +171,7 @@ pub struct RoleInfo {
 pub struct DocumentCheck {
     /// Whether the default version has the required content.
     pub current: bool,
-    /// How that was established.
+    /// How this run established it, true or false; absent = not verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
 }
@@ -179,7 +186,7 @@ pub struct PolicyCheck {
     pub name: String,
     /// Whether it is attached.
     pub attached: bool,
-    /// How the attachment was established (absent if not attached).
+    /// How this run established `attached`, true or false; absent = not verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
     /// The resource group, for resource-group-scope attachments.
@@ -197,7 +204,7 @@ pub struct TrustCheck {
     pub service: String,
     /// Whether it is.
     pub trusted: bool,
-    /// How that was established.
+    /// How this run established it, true or false; absent = not verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
 }
@@ -215,6 +222,10 @@ pub struct UserCheck {
     pub workspace_roles: Vec<String>,
     /// Whether every required workspace role is held.
     pub member: bool,
+    /// How this run established `member` (the least established of its roles); absent = not
+    /// verified, or no workspace role was required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
 }
 
 /// What the run established about the desired state.
@@ -365,9 +376,8 @@ impl GrantReport {
         }
         out.push('\n');
         let v = &self.verification;
-        // A failed or partial run may not have read a fact, or its write failed: its `[no]`
-        // means "not verified", not "found missing" as in a plan or check.
-        let unknown = matches!(self.status, Status::Failed | Status::Partial);
+        // A fact without evidence was not read, or its write failed: its `[no]` means "not
+        // verified", not "found missing" as a read would say.
         let _ = writeln!(
             out,
             "verification: {}",
@@ -379,10 +389,10 @@ impl GrantReport {
                 "  [{}] trust policy lets {} assume the role{}",
                 mark(trust.trusted),
                 trust.service,
-                if !trust.trusted && unknown {
-                    " (not verified)"
-                } else {
-                    evidence_note(trust.evidence)
+                match (trust.trusted, trust.evidence) {
+                    (false, None) => " (not verified)",
+                    (false, Some(_)) => "",
+                    (true, evidence) => evidence_note(evidence),
                 }
             );
         }
@@ -391,13 +401,13 @@ impl GrantReport {
                 out,
                 "  [{}] {}",
                 mark(p.attached && p.document.as_ref().is_none_or(|d| d.current)),
-                policy_line(p, unknown)
+                policy_line(p)
             );
         }
         for user in &v.users {
             let _ = writeln!(out, "  user {}:", user.name);
             for p in &user.policies {
-                let _ = writeln!(out, "    [{}] {}", mark(p.attached), policy_line(p, unknown));
+                let _ = writeln!(out, "    [{}] {}", mark(p.attached), policy_line(p));
             }
             if !user.workspace_roles.is_empty() || !user.member {
                 let _ = writeln!(
@@ -406,7 +416,7 @@ impl GrantReport {
                     mark(user.member),
                     if !user.workspace_roles.is_empty() {
                         format!(" ({})", user.workspace_roles.join(", "))
-                    } else if !user.member && unknown {
+                    } else if !user.member && user.evidence.is_none() {
                         " (not verified)".to_owned()
                     } else {
                         String::new()
@@ -470,32 +480,36 @@ fn evidence_note(evidence: Option<Evidence>) -> &'static str {
     }
 }
 
-/// One required policy. `unknown`: an unverified fact was not necessarily read (see `to_text`),
-/// so it is "not verified" rather than "not attached"; and a document that is not current is
-/// "missing or outdated" unless the attachment shows the policy exists.
-fn policy_line(p: &PolicyCheck, unknown: bool) -> String {
-    let attachment = match (p.attached, unknown) {
+/// One required policy. A fact without evidence is "not verified" rather than "not attached";
+/// and a document that is not current is "missing or outdated" unless the attachment shows the
+/// policy exists. Evidence is noted for facts that hold only ("attached (read)").
+fn policy_line(p: &PolicyCheck) -> String {
+    let attachment = match (p.attached, p.evidence.is_some()) {
         (true, _) => "attached",
-        (false, false) => "not attached",
-        (false, true) => "not verified",
+        (false, true) => "not attached",
+        (false, false) => "not verified",
     };
     let mut s = format!(
         "{} policy {} {attachment}{}",
         p.policy_type,
         p.name,
-        evidence_note(p.evidence)
+        if p.attached { evidence_note(p.evidence) } else { "" }
     );
     if let Some(scope) = &p.scope {
         let _ = write!(s, " in resource group {scope}");
     }
     if let Some(doc) = &p.document {
-        let state = match (doc.current, unknown, p.attached) {
+        let state = match (doc.current, doc.evidence.is_some(), p.attached) {
             (true, _, _) => "current",
-            (false, true, _) => "not verified",
-            (false, false, true) => "outdated",
-            (false, false, false) => "missing or outdated",
+            (false, false, _) => "not verified",
+            (false, true, true) => "outdated",
+            (false, true, false) => "missing or outdated",
         };
-        let _ = write!(s, ", document {state}{}", evidence_note(doc.evidence));
+        let _ = write!(
+            s,
+            ", document {state}{}",
+            if doc.current { evidence_note(doc.evidence) } else { "" }
+        );
     }
     s
 }
@@ -644,41 +658,45 @@ mod tests {
         assert_eq!(header_col, row_col);
     }
 
-    #[test]
-    fn failed_runs_say_not_verified_where_a_plan_says_not_attached() {
-        let unverified = |status: Status| {
-            let mut report = sample();
-            report.status = status;
-            report.verification = Verification {
-                complete: false,
-                policies: vec![PolicyCheck {
-                    policy_type: PolicyType::Custom,
-                    name: "PaiDlcOAuthPolicy".into(),
-                    attached: false,
-                    evidence: None,
-                    scope: None,
-                    document: Some(DocumentCheck {
-                        current: false,
-                        evidence: None,
-                    }),
-                }],
-                trust: Some(TrustCheck {
-                    service: "pai.aliyuncs.com".into(),
-                    trusted: false,
-                    evidence: None,
+    /// A report whose facts all failed to hold, with the given evidence, under `status`.
+    fn missing_facts(status: Status, evidence: Option<Evidence>) -> String {
+        let mut report = sample();
+        report.status = status;
+        report.verification = Verification {
+            complete: false,
+            policies: vec![PolicyCheck {
+                policy_type: PolicyType::Custom,
+                name: "PaiDlcOAuthPolicy".into(),
+                attached: false,
+                evidence,
+                scope: None,
+                document: Some(DocumentCheck {
+                    current: false,
+                    evidence,
                 }),
-                users: vec![UserCheck {
-                    name: "alice".into(),
-                    policies: vec![],
-                    workspace_roles: vec![],
-                    member: false,
-                }],
-            };
-            report.to_text()
+            }],
+            trust: Some(TrustCheck {
+                service: "pai.aliyuncs.com".into(),
+                trusted: false,
+                evidence,
+            }),
+            users: vec![UserCheck {
+                name: "alice".into(),
+                policies: vec![],
+                workspace_roles: vec![],
+                member: false,
+                evidence,
+            }],
         };
-        // Nothing may have been read: the text must not claim what the account lacks.
-        for status in [Status::Failed, Status::Partial] {
-            let text = unverified(status);
+        report.to_text()
+    }
+
+    #[test]
+    fn facts_without_evidence_are_not_verified_whatever_the_status() {
+        // Nothing was read: the text must not claim what the account lacks — even under a
+        // status that usually comes with reads.
+        for status in [Status::Failed, Status::Partial, Status::Planned, Status::Noncompliant] {
+            let text = missing_facts(status, None);
             assert!(
                 text.contains("[no] Custom policy PaiDlcOAuthPolicy not verified, document not verified"),
                 "{text}"
@@ -687,16 +705,45 @@ mod tests {
             assert!(text.contains("[no] workspace member (not verified)"), "{text}");
             assert!(!text.contains("not attached") && !text.contains("outdated"), "{text}");
         }
-        // A plan or check read the account: missing is missing, and a policy that is not even
-        // attached may not exist, so its document is not called outdated.
-        for status in [Status::Planned, Status::Noncompliant] {
-            let text = unverified(status);
+    }
+
+    #[test]
+    fn facts_read_missing_are_missing_whatever_the_status() {
+        // A read showed them missing, and a policy that is not even attached may not exist, so
+        // its document is not called outdated. A failed run that read them says the same.
+        for status in [Status::Planned, Status::Noncompliant, Status::Failed, Status::Partial] {
+            let text = missing_facts(status, Some(Evidence::Read));
             assert!(
-                text.contains("[no] Custom policy PaiDlcOAuthPolicy not attached, document missing or outdated"),
+                text.contains("[no] Custom policy PaiDlcOAuthPolicy not attached, document missing or outdated\n"),
                 "{text}"
             );
+            assert!(
+                text.contains("[no] trust policy lets pai.aliyuncs.com assume the role\n"),
+                "{text}"
+            );
+            assert!(text.contains("[no] workspace member\n"), "{text}");
             assert!(!text.contains("not verified"), "{text}");
         }
+    }
+
+    #[test]
+    fn evidence_is_serialised_for_facts_that_do_not_hold() -> Result<(), serde_json::Error> {
+        let mut report = sample();
+        report.verification.policies[0].attached = false;
+        report.verification.policies[0].evidence = Some(Evidence::Read);
+        report.verification.policies.push(PolicyCheck {
+            policy_type: PolicyType::System,
+            name: "AliyunOSSFullAccess".into(),
+            attached: false,
+            evidence: None,
+            scope: None,
+            document: None,
+        });
+        let v = serde_json::to_value(&report)?;
+        assert_eq!(v["verification"]["policies"][0]["attached"], false);
+        assert_eq!(v["verification"]["policies"][0]["evidence"], "read");
+        assert!(v["verification"]["policies"][1].get("evidence").is_none());
+        Ok(())
     }
 
     #[test]

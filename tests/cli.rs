@@ -517,3 +517,125 @@ async fn a_report_that_cannot_be_written_fails_the_run() {
         );
     }
 }
+
+fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+fn evidences(report: &GrantReport) -> Vec<Option<dlcauth::report::Evidence>> {
+    let v = &report.verification;
+    let mut all: Vec<_> = v.policies.iter().map(|p| p.evidence).collect();
+    all.extend(
+        v.policies
+            .iter()
+            .filter_map(|p| p.document.as_ref().map(|d| d.evidence)),
+    );
+    all.extend(v.trust.as_ref().map(|t| t.evidence));
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_back_comes_from_the_flag_or_the_environment() {
+    use dlcauth::report::Evidence;
+    let read = Some(Evidence::Read);
+    let write = Some(Evidence::Write);
+
+    let emulator = start(seed()).await;
+    let out = run(
+        &emulator,
+        &["grant", "--read-back", "--account-id", ACCOUNT, "--output", "json"],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = out.report();
+    assert_eq!(report.status, Status::Granted);
+    assert_eq!(evidences(&report), vec![read; 5]);
+
+    let emulator = start(seed()).await;
+    let mut env = demo_env(&emulator);
+    env.push(("DLCAUTH_READ_BACK", "true".to_owned()));
+    let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env_refs(&env)).await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(evidences(&out.report()), vec![read; 5]);
+
+    // The default: verified by the writes' acknowledgements.
+    let emulator = start(seed()).await;
+    let out = run(&emulator, &["grant", "--account-id", ACCOUNT, "--output", "json"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(evidences(&out.report()), vec![write; 5]);
+
+    // Rollout takes it too.
+    let emulator = start(seed()).await;
+    let accounts = tempfile::NamedTempFile::new().expect("accounts file");
+    std::fs::write(accounts.path(), format!("{ACCOUNT}\n")).expect("write accounts");
+    let path = accounts.path().to_string_lossy().into_owned();
+    let out = run(
+        &emulator,
+        &[
+            "rollout",
+            "--read-back",
+            "--accounts",
+            path.as_str(),
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report: GrantReport = serde_json::from_str(out.stdout.trim()).expect("one report line");
+    assert_eq!(report.status, Status::Granted);
+    assert_eq!(evidences(&report), vec![read; 5]);
+
+    let mut env = demo_env(&emulator);
+    env.push(("DLCAUTH_READ_BACK", "sometimes".to_owned()));
+    dlcauth(&["grant", "--account-id", ACCOUNT], &env_refs(&env))
+        .await
+        .assert_one_line_usage_error("DLCAUTH_READ_BACK");
+    let help = dlcauth(&["grant", "--help"], &[]).await;
+    assert!(help.stdout.contains("--read-back"), "{}", help.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_name_carries_the_reported_request_id() {
+    let emulator = start(seed()).await;
+    let recorder = Recorder::start(emulator.base_url()).await;
+    let mut env = demo_env(&emulator);
+    env.retain(|(k, _)| *k != "DLCAUTH_ENDPOINT");
+    env.push(("DLCAUTH_ENDPOINT", recorder.url.clone()));
+    let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env_refs(&env)).await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report = out.report();
+    let sessions = recorder.values_of("RoleSessionName");
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    let name = &sessions[0];
+    assert!(
+        name.contains(&report.request_id),
+        "{name} carries {}",
+        report.request_id
+    );
+    assert!((2..=64).contains(&name.len()), "{name}");
+    assert!(
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-')),
+        "{name}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dlcauth_external_id_reaches_assume_role() {
+    let emulator = start(seed_with_external_id("cli-onboarding-42")).await;
+    let env = demo_env(&emulator);
+    let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env_refs(&env)).await;
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let report = out.report();
+    assert_eq!(report.status, Status::Failed);
+    let step = report.first_failure().expect("a failed step");
+    assert_eq!(step.action, "AssumeRole");
+    assert_eq!(step.error.as_ref().map(|e| e.code.as_str()), Some("NoPermission"));
+
+    let mut env = demo_env(&emulator);
+    env.push(("DLCAUTH_EXTERNAL_ID", "cli-onboarding-42".to_owned()));
+    let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env_refs(&env)).await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.report().status, Status::Granted);
+}

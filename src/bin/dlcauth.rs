@@ -11,7 +11,10 @@ use std::time::Duration;
 use acs::credentials::Env;
 use clap::Parser as _;
 use clap::error::ErrorKind;
-use dlcauth::cli::{Cli, Command, Common, GrantArgs, OutputFormat, RolloutArgs, UsageError, one_line_usage_error};
+use dlcauth::cli::{
+    Cli, Command, Common, GrantArgs, GrantCommand, OutputFormat, RolloutArgs, UsageError, VerifyArgs,
+    one_line_usage_error,
+};
 use dlcauth::role_arn::RoleArnTemplate;
 use dlcauth::rollout::{RolloutOptions, parse_accounts};
 use dlcauth::verify::Mode;
@@ -123,25 +126,27 @@ fn report_lost(e: &std::io::Error) -> ExitCode {
 
 async fn run(cli: Cli, env: Env) -> Result<ExitCode, UsageError> {
     match cli.command {
-        Command::Grant(args) => {
-            let mode = if args.dry_run { Mode::DryRun } else { Mode::Grant };
-            single(args, mode, &env).await
+        Command::Grant(GrantCommand { grant, verify }) => {
+            let mode = if grant.dry_run { Mode::DryRun } else { Mode::Grant };
+            single(grant, verify, mode, &env).await
         }
-        Command::Plan(args) => single(args, Mode::DryRun, &env).await,
-        Command::Check(args) => single(args, Mode::Check, &env).await,
+        Command::Plan(args) => single(args, VerifyArgs::default(), Mode::DryRun, &env).await,
+        Command::Check(args) => single(args, VerifyArgs::default(), Mode::Check, &env).await,
         Command::Rollout(args) => rollout(args, &env).await,
     }
 }
 
 /// The engine for the shared options: the client from the environment (`--region` first), the
-/// role to assume (`--role-arn` first), and a credentials check so that "no credentials" is a
-/// configuration error rather than a failed grant.
-async fn engine(common: &Common, env: &Env, accounts: &[String]) -> Result<Engine, UsageError> {
+/// role to assume (`--role-arn` first), the read-back (`--read-back` or `DLCAUTH_READ_BACK`), and
+/// a credentials check so that "no credentials" is a configuration error rather than a failed
+/// grant.
+async fn engine(common: &Common, verify: VerifyArgs, env: &Env, accounts: &[String]) -> Result<Engine, UsageError> {
     let env = match &common.region {
         Some(region) => env.clone().with_var("DLCAUTH_REGION", region.clone()),
         None => env.clone(),
     };
     let mut config = EngineConfig::from_env(&env).map_err(|e| UsageError(e.to_string()))?;
+    config.read_back |= verify.read_back;
     if let Some(arn) = &common.role_arn {
         config.role_arn = Some(RoleArnTemplate::parse(arn).map_err(|e| UsageError(format!("--role-arn: {e}")))?);
     }
@@ -155,7 +160,7 @@ async fn engine(common: &Common, env: &Env, accounts: &[String]) -> Result<Engin
     let client = acs::Client::from_env(&env).map_err(|e| UsageError(e.to_string()))?;
     if let Err(e) = client.credentials().provide().await {
         return Err(UsageError(format!(
-            "{e}; configure credentials: ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET, ALIBABA_CLOUD_PROFILE or ~/.aliyun/config.json"
+            "{e}; configure credentials (tried in this order): ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET, OIDC (ALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE), ~/.aliyun/config.json, ~/.alibabacloud/credentials.ini or ALIBABA_CLOUD_CREDENTIALS_FILE (profile ALIBABA_CLOUD_PROFILE), the ECS RAM role, ALIBABA_CLOUD_CREDENTIALS_URI"
         )));
     }
     Ok(Engine::new(client, config))
@@ -165,11 +170,11 @@ fn env_buckets(env: &Env) -> Option<String> {
     env.get("DLCAUTH_OSS_BUCKETS").map(str::to_owned)
 }
 
-async fn single(args: GrantArgs, mode: Mode, env: &Env) -> Result<ExitCode, UsageError> {
+async fn single(args: GrantArgs, verify: VerifyArgs, mode: Mode, env: &Env) -> Result<ExitCode, UsageError> {
     let request = args
         .common
         .request(&args.account_id, mode == Mode::DryRun, env_buckets(env).as_deref())?;
-    let engine = engine(&args.common, env, std::slice::from_ref(&request.account_id)).await?;
+    let engine = engine(&args.common, verify, env, std::slice::from_ref(&request.account_id)).await?;
     let request_id = uuid::Uuid::new_v4().to_string();
     let report = engine.run(&request, mode, Trigger::Cli, &request_id).await;
     let written = match args.common.output {
@@ -209,7 +214,7 @@ async fn rollout(args: RolloutArgs, env: &Env) -> Result<ExitCode, UsageError> {
         .first()
         .ok_or_else(|| UsageError(format!("--accounts {path}: no account IDs")))?;
     let template = args.common.request(first, args.dry_run, env_buckets(env).as_deref())?;
-    let engine = engine(&args.common, env, &accounts).await?;
+    let engine = engine(&args.common, args.verify, env, &accounts).await?;
     let options = RolloutOptions {
         concurrency: usize::from(args.concurrency),
         max_rate: args.max_rate,

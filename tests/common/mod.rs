@@ -276,3 +276,104 @@ pub fn user<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
         .iter()
         .find(|u| u["name"].as_str() == Some(name))
 }
+
+/// The demo seed whose granter role is trusted only with this ExternalId (a `StringEquals
+/// sts:ExternalId` condition, as a cross-account onboarding would set it).
+pub fn seed_with_external_id(external_id: &str) -> Seed {
+    let mut seed = seed();
+    let granter = seed
+        .roles
+        .iter_mut()
+        .find(|r| r.name == acs_emulator::DEMO_ROLE_NAME)
+        .expect("the demo seed has the granter role");
+    let statement = granter.trust_policy["Statement"]
+        .get_mut(0)
+        .and_then(Value::as_object_mut)
+        .expect("the granter's trust policy has a statement");
+    statement.insert(
+        "Condition".into(),
+        serde_json::json!({"StringEquals": {"sts:ExternalId": external_id}}),
+    );
+    seed
+}
+
+/// Each recorded request's query parameters, in arrival order.
+type Queries = Arc<std::sync::Mutex<Vec<Vec<(String, String)>>>>;
+
+/// A loopback proxy in front of the emulator that records every request's query parameters
+/// (the RPC parameters, e.g. AssumeRole's `RoleSessionName`, which the emulator's call log does
+/// not keep). Requests are forwarded unchanged, Host header included, so signatures still verify.
+/// Stops when dropped, even if the test fails.
+pub struct Recorder {
+    pub url: String,
+    queries: Queries,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Recorder {
+    pub async fn start(upstream: String) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let queries: Queries = Arc::default();
+        let state = (upstream, queries.clone(), reqwest::Client::new());
+        let app = axum::Router::new().fallback(forward).with_state(Arc::new(state));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, queries, task }
+    }
+
+    /// The value of `param` in every request that carried it, in arrival order.
+    pub fn values_of(&self, param: &str) -> Vec<String> {
+        self.queries
+            .lock()
+            .expect("lock")
+            .iter()
+            .flat_map(|q| q.iter().filter(|(k, _)| k == param).map(|(_, v)| v.clone()))
+            .collect()
+    }
+}
+
+type RecorderState = Arc<(String, Queries, reqwest::Client)>;
+
+async fn forward(
+    axum::extract::State(state): axum::extract::State<RecorderState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let (upstream, queries, client) = &*state;
+    let (parts, body) = request.into_parts();
+    let query = parts.uri.query().unwrap_or_default();
+    let pairs = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    queries.lock().expect("lock").push(pairs);
+    let body = axum::body::to_bytes(body, 1 << 20).await.expect("request body");
+    let target = format!(
+        "{upstream}{}",
+        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
+    let mut headers = parts.headers.clone();
+    headers.remove(axum::http::header::CONTENT_LENGTH);
+    let answer = client
+        .request(parts.method, target)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .expect("the emulator answers the proxy");
+    let status = answer.status();
+    let headers = answer.headers().clone();
+    let bytes = answer.bytes().await.expect("response body");
+    let mut response = (status, bytes).into_response();
+    for (name, value) in &headers {
+        if name != axum::http::header::CONTENT_LENGTH && name != axum::http::header::TRANSFER_ENCODING {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
+}

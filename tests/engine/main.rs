@@ -6,11 +6,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod assume_role;
 mod concurrency;
 mod drift;
 mod faults;
 mod fresh;
 mod latency;
 mod operator_policy;
+mod read_back;
 mod rollout;
 mod settle;
