@@ -605,20 +605,7 @@ async fn the_session_name_carries_the_reported_request_id() {
     let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env_refs(&env)).await;
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let report = out.report();
-    let sessions = recorder.values_of("RoleSessionName");
-    assert_eq!(sessions.len(), 1, "{sessions:?}");
-    let name = &sessions[0];
-    assert!(
-        name.contains(&report.request_id),
-        "{name} carries {}",
-        report.request_id
-    );
-    assert!((2..=64).contains(&name.len()), "{name}");
-    assert!(
-        name.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-')),
-        "{name}"
-    );
+    assert_one_session_carrying(&recorder.values_of("RoleSessionName"), &report.request_id);
 }
 
 #[tokio::test(flavor = "multi_thread")]

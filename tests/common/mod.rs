@@ -377,3 +377,17 @@ async fn forward(
     }
     response
 }
+
+/// Exactly one AssumeRole was made, and its session name carries `request_id` within STS's rule
+/// for RoleSessionName (2–64 of `[A-Za-z0-9.@_-]`), so ActionTrail ties the session to the report.
+pub fn assert_one_session_carrying(sessions: &[String], request_id: &str) {
+    assert_eq!(sessions.len(), 1, "one AssumeRole: {sessions:?}");
+    let name = &sessions[0];
+    assert!(name.contains(request_id), "{name} carries {request_id}");
+    assert!((2..=64).contains(&name.len()), "{name}");
+    assert!(
+        name.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-')),
+        "{name}"
+    );
+}

@@ -31,20 +31,7 @@ async fn the_session_name_carries_the_request_id() {
         .grant(&GrantRequest::for_account(ACCOUNT), Trigger::Cli, request_id)
         .await;
     assert_eq!(report.status, Status::Granted, "{}", report.to_text());
-    let sessions = recorder.values_of("RoleSessionName");
-    assert_eq!(sessions.len(), 1, "one AssumeRole: {sessions:?}");
-    let name = &sessions[0];
-    assert!(
-        name.contains(&report.request_id),
-        "{name} carries {}",
-        report.request_id
-    );
-    assert!((2..=64).contains(&name.len()), "{name}");
-    assert!(
-        name.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-')),
-        "{name}"
-    );
+    assert_one_session_carrying(&recorder.values_of("RoleSessionName"), &report.request_id);
 }
 
 #[tokio::test(flavor = "multi_thread")]
