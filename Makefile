@@ -12,9 +12,7 @@ demo:
 	@scripts/demo.sh
 
 ## Everything CI checks: formatting, clippy, and the whole test suite (incl. the official Python SDK against the emulator).
-test: sdk-venv
-	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+test: sdk-venv lint
 	DLCAUTH_SDK_PYTHON=$(SDK_PYTHON) $(CARGO) test --workspace --locked
 
 lint:
