@@ -21,7 +21,7 @@ use futures_util::future::join_all;
 use tokio::sync::OnceCell;
 
 use crate::desired::Desired;
-use crate::observe::{elapsed_ms, is_code, observed_policy, read_membership, step_error, timed, to_ram};
+use crate::observe::{elapsed_ms, is_code, observed_policy, read_membership, step_error, timed};
 use crate::observed::{CallRecord, MAX_POLICY_VERSIONS, Observed, ObservedPolicy};
 use crate::plan::{Action, ItemState, Plan};
 use crate::policy_doc;
@@ -154,6 +154,17 @@ fn may_have_landed(error: &acs::Error) -> bool {
 }
 
 impl Ctx<'_> {
+    /// Calls once (the client's own retries aside) and adds the call to the step.
+    async fn call<R: acs::api::ApiRequest>(
+        &self,
+        calls: &mut Calls,
+        request: &R,
+    ) -> Result<acs::Response<R::Output>, acs::Error> {
+        let (result, record) = timed(self.client, request).await;
+        calls.add(record);
+        result
+    }
+
     /// Calls, retrying while RAM does not yet see an entity this run created.
     async fn call_settling<R: acs::api::ApiRequest>(
         &self,
@@ -168,8 +179,7 @@ impl Ctx<'_> {
         };
         let mut retry = 0;
         loop {
-            let (result, record) = timed(self.client, request).await;
-            calls.add(record);
+            let result = self.call(calls, request).await;
             match result {
                 Err(e)
                     if retry + 1 < attempts
@@ -200,8 +210,7 @@ impl Ctx<'_> {
 
     /// A service activation: "already active" (`ORDER.OPEND`) is as good as activated.
     async fn activate<R: acs::api::ApiRequest>(&self, mut calls: Calls, request: &R) -> ItemResult {
-        let (result, record) = timed(self.client, request).await;
-        calls.add(record);
+        let result = self.call(&mut calls, request).await;
         match result {
             Ok(_) => calls.done(Outcome::Created, Evidence::Write),
             Err(e) if is_code(&e, activation::ALREADY_ACTIVE) => calls.done(Outcome::Unchanged, Evidence::Write),
@@ -225,8 +234,7 @@ impl Ctx<'_> {
                     description: Some(description.clone()),
                     ..Default::default()
                 };
-                let (result, record) = timed(self.client, &request).await;
-                calls.add(record);
+                let result = self.call(&mut calls, &request).await;
                 match result {
                     Ok(response) => {
                         if let Some(p) = response.body.role.role_principal_name {
@@ -239,36 +247,23 @@ impl Ctx<'_> {
                 }
             }
             Action::UpdateRole { role, trust_document } => {
-                let (result, record) = timed(
-                    self.client,
-                    &ram::UpdateRole {
-                        role_name: role.clone(),
-                        new_assume_role_policy_document: Some(trust_document.clone()),
-                        ..Default::default()
-                    },
-                )
-                .await;
-                calls.add(record);
-                match result {
-                    Ok(_) => calls.done(Outcome::Updated, Evidence::Write),
-                    Err(e) => calls.failed_call(&e),
-                }
+                self.update_trust(&mut calls, role, trust_document.clone()).await
             }
             Action::CreatePolicy {
                 policy,
                 document,
                 description,
             } => {
-                let (result, record) = timed(
-                    self.client,
-                    &ram::CreatePolicy {
-                        policy_name: policy.clone(),
-                        policy_document: document.clone(),
-                        description: Some(description.clone()),
-                    },
-                )
-                .await;
-                calls.add(record);
+                let result = self
+                    .call(
+                        &mut calls,
+                        &ram::CreatePolicy {
+                            policy_name: policy.clone(),
+                            policy_document: document.clone(),
+                            description: Some(description.clone()),
+                        },
+                    )
+                    .await;
                 match result {
                     Ok(_) => calls.done(Outcome::Created, Evidence::Write),
                     Err(e) if already_exists(&e) => self.reconcile_existing_policy(&mut calls, policy).await,
@@ -284,7 +279,7 @@ impl Ctx<'_> {
             Action::CreatePolicyVersion { policy, document } => self.create_version(&mut calls, policy, document).await,
             Action::AttachPolicyToRole { role, policy } => {
                 let request = ram::AttachPolicyToRole {
-                    policy_type: to_ram(policy.policy_type),
+                    policy_type: policy.policy_type,
                     policy_name: policy.name.clone(),
                     role_name: role.clone(),
                     resource_group_id: None,
@@ -302,7 +297,7 @@ impl Ctx<'_> {
                 };
                 let request = resourcemanager::AttachPolicy {
                     policy_name: policy.name.clone(),
-                    policy_type: to_ram(policy.policy_type),
+                    policy_type: policy.policy_type,
                     principal_type: resourcemanager::PrincipalType::ServiceRole,
                     principal_name: principal,
                     resource_group_id: resource_group_id.clone(),
@@ -311,7 +306,7 @@ impl Ctx<'_> {
             }
             Action::AttachPolicyToUser { user, policy } => {
                 let request = ram::AttachPolicyToUser {
-                    policy_type: to_ram(policy.policy_type),
+                    policy_type: policy.policy_type,
                     policy_name: policy.name.clone(),
                     user_name: user.clone(),
                     resource_group_id: None,
@@ -324,18 +319,18 @@ impl Ctx<'_> {
                 user_id,
                 roles,
             } => {
-                let (result, record) = timed(
-                    self.client,
-                    &aiworkspace::CreateMember {
-                        workspace_id: workspace_id.clone(),
-                        members: vec![aiworkspace::NewMember {
-                            roles: roles.clone(),
-                            user_id: user_id.clone(),
-                        }],
-                    },
-                )
-                .await;
-                calls.add(record);
+                let result = self
+                    .call(
+                        &mut calls,
+                        &aiworkspace::CreateMember {
+                            workspace_id: workspace_id.clone(),
+                            members: vec![aiworkspace::NewMember {
+                                roles: roles.clone(),
+                                user_id: user_id.clone(),
+                            }],
+                        },
+                    )
+                    .await;
                 match result {
                     Ok(_) => calls.done(Outcome::Created, Evidence::Write),
                     Err(e) if member_exists(&e) => {
@@ -360,14 +355,14 @@ impl Ctx<'_> {
     /// CreateRole lost a race (or a retry after a lost reply found our own role): read the role
     /// and make sure it trusts PAI, adding PAI if not.
     async fn reconcile_existing_role(&self, calls: &mut Calls, role: &str) -> ItemResult {
-        let (result, record) = timed(
-            self.client,
-            &ram::GetRole {
-                role_name: role.to_owned(),
-            },
-        )
-        .await;
-        calls.add(record);
+        let result = self
+            .call(
+                calls,
+                &ram::GetRole {
+                    role_name: role.to_owned(),
+                },
+            )
+            .await;
         let existing = match result {
             Ok(r) => r.body.role,
             Err(e) => return calls.failed_call(&e),
@@ -395,32 +390,32 @@ impl Ctx<'_> {
                 });
             }
         };
-        let (result, record) = timed(
-            self.client,
-            &ram::UpdateRole {
-                role_name: role.to_owned(),
-                new_assume_role_policy_document: Some(updated),
-                ..Default::default()
-            },
-        )
-        .await;
-        calls.add(record);
-        match result {
+        self.update_trust(calls, role, updated).await
+    }
+
+    /// UpdateRole with a new trust policy.
+    async fn update_trust(&self, calls: &mut Calls, role: &str, trust_document: String) -> ItemResult {
+        let request = ram::UpdateRole {
+            role_name: role.to_owned(),
+            new_assume_role_policy_document: Some(trust_document),
+            ..Default::default()
+        };
+        match self.call(calls, &request).await {
             Ok(_) => calls.done(Outcome::Updated, Evidence::Write),
             Err(e) => calls.failed_call(&e),
         }
     }
 
     async fn list_versions(&self, calls: &mut Calls, policy: &str) -> Result<ObservedPolicy, acs::Error> {
-        let (result, record) = timed(
-            self.client,
-            &ram::ListPolicyVersions {
-                policy_name: policy.to_owned(),
-                policy_type: ram::PolicyType::Custom,
-            },
-        )
-        .await;
-        calls.add(record);
+        let result = self
+            .call(
+                calls,
+                &ram::ListPolicyVersions {
+                    policy_name: policy.to_owned(),
+                    policy_type: ram::PolicyType::Custom,
+                },
+            )
+            .await;
         Ok(observed_policy(result?.body))
     }
 
@@ -442,15 +437,15 @@ impl Ctx<'_> {
     }
 
     async fn delete_version(&self, calls: &mut Calls, policy: &str, version_id: &str) -> Result<Outcome, acs::Error> {
-        let (result, record) = timed(
-            self.client,
-            &ram::DeletePolicyVersion {
-                policy_name: policy.to_owned(),
-                version_id: version_id.to_owned(),
-            },
-        )
-        .await;
-        calls.add(record);
+        let result = self
+            .call(
+                calls,
+                &ram::DeletePolicyVersion {
+                    policy_name: policy.to_owned(),
+                    version_id: version_id.to_owned(),
+                },
+            )
+            .await;
         match result {
             Ok(_) => Ok(Outcome::Updated),
             // Gone already: a concurrent run deleted it, or our own reply was lost and retried.
@@ -581,16 +576,16 @@ impl Ctx<'_> {
         member_id: &str,
         role: &str,
     ) -> Result<Outcome, acs::Error> {
-        let (result, record) = timed(
-            self.client,
-            &aiworkspace::AddMemberRole {
-                workspace_id: workspace_id.to_owned(),
-                member_id: member_id.to_owned(),
-                role_name: role.to_owned(),
-            },
-        )
-        .await;
-        calls.add(record);
+        let result = self
+            .call(
+                calls,
+                &aiworkspace::AddMemberRole {
+                    workspace_id: workspace_id.to_owned(),
+                    member_id: member_id.to_owned(),
+                    role_name: role.to_owned(),
+                },
+            )
+            .await;
         match result {
             Ok(_) => Ok(Outcome::Updated),
             Err(e) if member_exists(&e) => Ok(Outcome::Unchanged),

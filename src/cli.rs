@@ -179,10 +179,7 @@ pub fn flag_for(field: &str) -> String {
 /// Parses `NAME[:ROLE,ROLE]`. `NAME` alone = the default roles; `NAME:` = no membership.
 pub fn parse_user(spec: &str) -> UserGrant {
     match spec.split_once(':') {
-        None => UserGrant {
-            name: spec.trim().to_owned(),
-            ..UserGrant::default()
-        },
+        None => UserGrant::named(spec.trim()),
         Some((name, roles)) => UserGrant {
             name: name.trim().to_owned(),
             policies: None,

@@ -43,39 +43,17 @@ pub const KNOWN_WORKSPACE_ROLES: &[&str] = &[
     "PAI.WorkspaceOwner",
 ];
 
-/// The RAM policy types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum PolicyType {
-    /// Maintained by Alibaba Cloud.
-    System,
-    /// Maintained by the account.
-    Custom,
-}
+/// The RAM policy types: the API's own, so the plan, the calls and the report share one type.
+pub use acs::api::ram::PolicyType;
 
-impl PolicyType {
-    /// The wire name (`System` / `Custom`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::System => "System",
-            Self::Custom => "Custom",
-        }
-    }
-
-    /// Parses the wire name; RAM is not consistent about case across APIs, so neither are we.
-    pub fn parse(s: &str) -> Option<Self> {
-        if s.eq_ignore_ascii_case("system") {
-            Some(Self::System)
-        } else if s.eq_ignore_ascii_case("custom") {
-            Some(Self::Custom)
-        } else {
-            None
-        }
-    }
-}
-
-impl fmt::Display for PolicyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// Parses a policy type; RAM is not consistent about case across APIs, so neither are we.
+fn parse_policy_type(s: &str) -> Option<PolicyType> {
+    if s.eq_ignore_ascii_case("system") {
+        Some(PolicyType::System)
+    } else if s.eq_ignore_ascii_case("custom") {
+        Some(PolicyType::Custom)
+    } else {
+        None
     }
 }
 
@@ -106,11 +84,6 @@ impl PolicyRef {
         }
     }
 
-    /// Whether an attachment listed by RAM (name, type as returned) is this policy.
-    pub fn matches(&self, name: &str, policy_type: &str) -> bool {
-        self.name == name && PolicyType::parse(policy_type) == Some(self.policy_type)
-    }
-
     /// Parses a user-policy spec: `Name`, `System:Name` or `Custom:Name`. Unprefixed names are
     /// System policies, except the custom policies dlcauth itself manages.
     ///
@@ -118,7 +91,7 @@ impl PolicyRef {
     /// A message saying what a policy name may contain.
     pub fn parse_user_spec(spec: &str) -> Result<Self, String> {
         let (policy_type, name) = match spec.split_once(':') {
-            Some((t, name)) => match PolicyType::parse(t) {
+            Some((t, name)) => match parse_policy_type(t) {
                 Some(t) => (t, name),
                 None => {
                     return Err(format!(
@@ -406,10 +379,7 @@ mod tests {
     #[test]
     fn user_defaults_follow_the_oss_mode_and_the_workspace() {
         let mut r = GrantRequest::for_account("1234567890123456");
-        r.users = Some(vec![UserGrant {
-            name: "alice".into(),
-            ..UserGrant::default()
-        }]);
+        r.users = Some(vec![UserGrant::named("alice")]);
         let d = Desired::from_request(&r);
         assert_eq!(
             d.users[0].policies,
@@ -478,14 +448,5 @@ mod tests {
         for bad in ["", "Team:Mine", "System:", "has space", "under_score", &"a".repeat(129)] {
             assert!(PolicyRef::parse_user_spec(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn attachment_matching_is_exact_on_name_and_lenient_on_type_case() {
-        let p = PolicyRef::system(OSS_FULL_ACCESS);
-        assert!(p.matches("AliyunOSSFullAccess", "System"));
-        assert!(p.matches("AliyunOSSFullAccess", "system"));
-        assert!(!p.matches("aliyunossfullaccess", "System"));
-        assert!(!p.matches("AliyunOSSFullAccess", "Custom"));
     }
 }

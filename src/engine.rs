@@ -14,7 +14,7 @@ use tracing::Instrument as _;
 
 use crate::apply::{SettleRetry, apply};
 use crate::desired::Desired;
-use crate::observe::{ReadFailure, observe, step_error};
+use crate::observe::{ReadFailure, elapsed_ms, observe, step_error};
 use crate::plan::plan;
 use crate::report::{GrantReport, Outcome, RoleInfo, SCHEMA_VERSION, Status, Step, StepError, Trigger};
 use crate::request::{GrantRequest, Warning};
@@ -235,15 +235,8 @@ impl Engine {
         let warnings = match request.validate() {
             Ok(w) => w,
             Err(e) => {
-                report.steps.push(failed_step(
-                    "ValidateRequest",
-                    &e.field,
-                    StepError {
-                        code: "InvalidParameter".into(),
-                        message: e.to_string(),
-                    },
-                ));
-                report.duration_ms = elapsed(started);
+                report.steps.push(invalid_parameter(&e.field, e.to_string()));
+                report.duration_ms = elapsed_ms(started);
                 return report;
             }
         };
@@ -268,7 +261,7 @@ impl Engine {
                 report
             }
         };
-        report.duration_ms = elapsed(started);
+        report.duration_ms = elapsed_ms(started);
         tracing::info!(
             status = report.status.as_str(),
             duration_ms = report.duration_ms,
@@ -308,9 +301,10 @@ impl Engine {
             report.role.arn = role.arn.clone();
         }
         let plan = plan(desired, &observed);
+        let waves = plan.waves();
         tracing::info!(
-            needed = plan.waves().iter().map(Vec::len).sum::<usize>(),
-            waves = plan.waves().len(),
+            needed = waves.iter().map(Vec::len).sum::<usize>(),
+            waves = waves.len(),
             "planned"
         );
         let results = match mode {
@@ -429,7 +423,7 @@ impl Engine {
                     outcome: Outcome::Failed,
                     request_id,
                     attempts,
-                    duration_ms: elapsed(started),
+                    duration_ms: elapsed_ms(started),
                     error: Some(step_error(&error)),
                     wave: None,
                 }))
@@ -443,22 +437,11 @@ impl Engine {
 /// region it refuses fails the run as a named step rather than falling back to another region.
 fn regional(client: acs::Client, region: Option<&str>) -> Result<acs::Client, Box<Step>> {
     match region {
-        Some(region) if region != client.config().region => client.with_region(region).map_err(|e| {
-            Box::new(failed_step(
-                "ValidateRequest",
-                "region",
-                StepError {
-                    code: "InvalidParameter".into(),
-                    message: e.to_string(),
-                },
-            ))
-        }),
+        Some(region) if region != client.config().region => client
+            .with_region(region)
+            .map_err(|e| Box::new(invalid_parameter("region", e.to_string()))),
         _ => Ok(client),
     }
-}
-
-fn elapsed(started: Instant) -> u64 {
-    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
 fn base_report(request: &GrantRequest, desired: &Desired, trigger: Trigger, request_id: &str) -> GrantReport {
@@ -491,6 +474,18 @@ fn failed_step(action: &str, target: &str, error: StepError) -> Step {
         error: Some(error),
         wave: None,
     }
+}
+
+/// The step refusing a request field before any call.
+fn invalid_parameter(field: &str, message: String) -> Step {
+    failed_step(
+        "ValidateRequest",
+        field,
+        StepError {
+            code: "InvalidParameter".into(),
+            message,
+        },
+    )
 }
 
 fn read_failure_step(failure: ReadFailure) -> Step {

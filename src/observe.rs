@@ -11,7 +11,7 @@ use std::time::Instant;
 use acs::api::{aiworkspace, ram, resourcemanager};
 use futures_util::future::join_all;
 
-use crate::desired::{Desired, DesiredUser, PolicyRef, PolicyType, Scope};
+use crate::desired::{Desired, DesiredUser, PolicyRef, Scope};
 use crate::observed::{
     CallRecord, Member, Observation, Observed, ObservedPolicy, ObservedRole, ObservedUser, PolicyVersion, RgAttachment,
 };
@@ -95,26 +95,12 @@ pub(crate) fn is_code(error: &acs::Error, code: &str) -> bool {
     error.code() == Some(code)
 }
 
-pub(crate) fn to_ram(policy_type: PolicyType) -> ram::PolicyType {
-    match policy_type {
-        PolicyType::System => ram::PolicyType::System,
-        PolicyType::Custom => ram::PolicyType::Custom,
-    }
-}
-
-fn from_ram(policy_type: ram::PolicyType) -> PolicyType {
-    match policy_type {
-        ram::PolicyType::System => PolicyType::System,
-        ram::PolicyType::Custom => PolicyType::Custom,
-    }
-}
-
 /// The attachments a `ListPoliciesFor*` call returned, as the plan compares them.
 fn attached_policies(body: ram::ListPoliciesResponse) -> Vec<PolicyRef> {
     body.policies
         .into_iter()
         .map(|p| PolicyRef {
-            policy_type: from_ram(p.policy_type),
+            policy_type: p.policy_type,
             name: p.policy_name,
         })
         .collect()
@@ -138,14 +124,16 @@ pub(crate) fn observed_policy(body: ram::ListPolicyVersionsResponse) -> Observed
 
 type ReadResult<T> = Result<Observation<T>, Box<ReadFailure>>;
 
-/// Turns a call result into an observation: `absent` codes give `absent_value`.
-fn observe_with<T, O>(
+/// Sends one read and turns its result into an observation: `absent` codes give `absent_value`.
+async fn read<R: acs::api::ApiRequest, T>(
+    client: &acs::Client,
+    request: &R,
     target: String,
-    (result, record): (Result<acs::Response<O>, acs::Error>, CallRecord),
     absent: &[&str],
     absent_value: impl FnOnce() -> T,
-    present: impl FnOnce(O) -> T,
+    present: impl FnOnce(R::Output) -> T,
 ) -> ReadResult<T> {
+    let (result, record) = timed(client, request).await;
     match result {
         Ok(response) => Ok(Observation::new(present(response.body), record)),
         Err(e) if absent.iter().any(|code| is_code(&e, code)) => Ok(Observation::new(absent_value(), record)),
@@ -158,16 +146,12 @@ fn observe_with<T, O>(
 }
 
 async fn read_role(client: &acs::Client, role: &str) -> ReadResult<Option<ObservedRole>> {
-    let call = timed(
+    read(
         client,
         &ram::GetRole {
             role_name: role.to_owned(),
         },
-    )
-    .await;
-    observe_with(
         role.to_owned(),
-        call,
         &["EntityNotExist.Role"],
         || None,
         |body| {
@@ -178,23 +162,21 @@ async fn read_role(client: &acs::Client, role: &str) -> ReadResult<Option<Observ
             })
         },
     )
+    .await
 }
 
 async fn read_role_policies(client: &acs::Client, role: &str) -> ReadResult<Vec<PolicyRef>> {
-    let call = timed(
+    read(
         client,
         &ram::ListPoliciesForRole {
             role_name: role.to_owned(),
         },
-    )
-    .await;
-    observe_with(
         role.to_owned(),
-        call,
         &["EntityNotExist.Role"],
         Vec::new,
         attached_policies,
     )
+    .await
 }
 
 /// Service-role attachments in the resource group, every page. Filtered by group and principal
@@ -205,18 +187,14 @@ async fn read_rg_attachments(client: &acs::Client, rg: &str) -> ReadResult<Vec<R
     let mut all = Vec::new();
     let mut first_record: Option<CallRecord> = None;
     for page in 1u32.. {
-        let call = timed(
-            client,
-            &resourcemanager::ListPolicyAttachments {
-                resource_group_id: Some(rg.to_owned()),
-                principal_type: Some(resourcemanager::PrincipalType::ServiceRole),
-                page_number: Some(page),
-                page_size: Some(PAGE_SIZE),
-                ..Default::default()
-            },
-        )
-        .await;
-        let observation = observe_with(rg.to_owned(), call, &[], || None, Some)?;
+        let request = resourcemanager::ListPolicyAttachments {
+            resource_group_id: Some(rg.to_owned()),
+            principal_type: Some(resourcemanager::PrincipalType::ServiceRole),
+            page_number: Some(page),
+            page_size: Some(PAGE_SIZE),
+            ..Default::default()
+        };
+        let observation = read(client, &request, rg.to_owned(), &[], || None, Some).await?;
         let record = observation.read;
         let Some(body) = observation.value else {
             break;
@@ -224,7 +202,7 @@ async fn read_rg_attachments(client: &acs::Client, rg: &str) -> ReadResult<Vec<R
         let fetched = body.policy_attachments.len();
         all.extend(body.policy_attachments.into_iter().map(|a| RgAttachment {
             policy: PolicyRef {
-                policy_type: from_ram(a.policy_type),
+                policy_type: a.policy_type,
                 name: a.policy_name,
             },
             principal_name: a.principal_name,
@@ -249,21 +227,18 @@ async fn read_rg_attachments(client: &acs::Client, rg: &str) -> ReadResult<Vec<R
 }
 
 async fn read_policy(client: &acs::Client, name: &str) -> ReadResult<Option<ObservedPolicy>> {
-    let call = timed(
+    read(
         client,
         &ram::ListPolicyVersions {
             policy_name: name.to_owned(),
             policy_type: ram::PolicyType::Custom,
         },
-    )
-    .await;
-    observe_with(
         name.to_owned(),
-        call,
         &["EntityNotExist.Policy"],
         || None,
         |body| Some(observed_policy(body)),
     )
+    .await
 }
 
 /// The membership of a user, by UserId.
@@ -273,7 +248,7 @@ pub(crate) async fn read_membership(
     user_id: &str,
     target: String,
 ) -> ReadResult<Option<Member>> {
-    let call = timed(
+    read(
         client,
         &aiworkspace::ListMembers {
             workspace_id: workspace_id.to_owned(),
@@ -281,11 +256,7 @@ pub(crate) async fn read_membership(
             page_size: Some(100),
             ..Default::default()
         },
-    )
-    .await;
-    observe_with(
         target,
-        call,
         &[],
         || None,
         |body| {
@@ -295,6 +266,7 @@ pub(crate) async fn read_membership(
             })
         },
     )
+    .await
 }
 
 async fn read_user(
@@ -302,38 +274,28 @@ async fn read_user(
     user: &DesiredUser,
     workspace_id: Option<&str>,
 ) -> Result<ObservedUser, Vec<ReadFailure>> {
-    let get = async {
-        let call = timed(
-            client,
-            &ram::GetUser {
-                user_name: user.name.clone(),
-            },
-        )
-        .await;
-        observe_with(
-            user.name.clone(),
-            call,
-            &["EntityNotExist.User"],
-            || None,
-            |body| Some(body.user.user_id),
-        )
+    let get_user = ram::GetUser {
+        user_name: user.name.clone(),
     };
-    let list = async {
-        let call = timed(
-            client,
-            &ram::ListPoliciesForUser {
-                user_name: user.name.clone(),
-            },
-        )
-        .await;
-        observe_with(
-            user.name.clone(),
-            call,
-            &["EntityNotExist.User"],
-            Vec::new,
-            attached_policies,
-        )
+    let list_policies = ram::ListPoliciesForUser {
+        user_name: user.name.clone(),
     };
+    let get = read(
+        client,
+        &get_user,
+        user.name.clone(),
+        &["EntityNotExist.User"],
+        || None,
+        |body| Some(body.user.user_id),
+    );
+    let list = read(
+        client,
+        &list_policies,
+        user.name.clone(),
+        &["EntityNotExist.User"],
+        Vec::new,
+        attached_policies,
+    );
     let (user_id, policies) = tokio::join!(get, list);
     let mut failures = Vec::new();
     let membership = match (&user_id, workspace_id) {

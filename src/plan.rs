@@ -366,66 +366,58 @@ fn created_policy(plan: &Plan, policy: &PolicyRef) -> Option<usize> {
 }
 
 fn plan_role(desired: &Desired, observed: &Observed, plan: &mut Plan) {
-    let read = observed.role.read.clone();
-    match &observed.role.value {
-        None => {
-            plan.push(
-                Action::CreateRole {
-                    role: desired.role_name.clone(),
-                    trust_document: desired.trust_document.clone(),
-                    description: crate::desired::ROLE_DESCRIPTION.into(),
-                },
-                PendingState::Needed,
-                vec![],
-            );
-        }
+    let state = match &observed.role.value {
+        None => PendingState::Needed,
         Some(role) if policy_doc::trusts_service(&role.trust_document, &desired.trust_service) => {
-            plan.push(
-                Action::CreateRole {
-                    role: desired.role_name.clone(),
-                    trust_document: desired.trust_document.clone(),
-                    description: crate::desired::ROLE_DESCRIPTION.into(),
-                },
-                PendingState::Satisfied(read),
-                vec![],
-            );
+            PendingState::Satisfied(observed.role.read.clone())
         }
-        Some(role) => {
-            let action = |doc: String| Action::UpdateRole {
-                role: desired.role_name.clone(),
-                trust_document: doc,
-            };
-            if policy_doc::denies_service(&role.trust_document, &desired.trust_service) {
-                plan.push(
-                    action(role.trust_document.clone()),
-                    blocked(
-                        "TrustPolicyDenies",
-                        format!(
-                            "the trust policy of {} denies {}; dlcauth never removes statements, remove the Deny by hand",
-                            desired.role_name, desired.trust_service
-                        ),
-                    ),
-                    vec![],
-                );
-                return;
-            }
-            match policy_doc::add_trusted_service(&role.trust_document, &desired.trust_service) {
-                Ok(doc) => {
-                    plan.push(action(doc), PendingState::Needed, vec![]);
-                }
-                Err(e) => {
-                    plan.push(
-                        action(role.trust_document.clone()),
-                        blocked(
-                            "MalformedPolicyDocument",
-                            format!("{e}; fix the trust policy of {} by hand", desired.role_name),
-                        ),
-                        vec![],
-                    );
-                }
-            }
+        Some(role) => return plan_trust_update(desired, &role.trust_document, plan),
+    };
+    plan.push(
+        Action::CreateRole {
+            role: desired.role_name.clone(),
+            trust_document: desired.trust_document.clone(),
+            description: crate::desired::ROLE_DESCRIPTION.into(),
+        },
+        state,
+        vec![],
+    );
+}
+
+/// The role exists but does not trust the service: add it, unless the trust policy forbids it
+/// or cannot be read.
+fn plan_trust_update(desired: &Desired, trust: &str, plan: &mut Plan) {
+    let (doc, state) = if policy_doc::denies_service(trust, &desired.trust_service) {
+        (
+            trust.to_owned(),
+            blocked(
+                "TrustPolicyDenies",
+                format!(
+                    "the trust policy of {} denies {}; dlcauth never removes statements, remove the Deny by hand",
+                    desired.role_name, desired.trust_service
+                ),
+            ),
+        )
+    } else {
+        match policy_doc::add_trusted_service(trust, &desired.trust_service) {
+            Ok(doc) => (doc, PendingState::Needed),
+            Err(e) => (
+                trust.to_owned(),
+                blocked(
+                    "MalformedPolicyDocument",
+                    format!("{e}; fix the trust policy of {} by hand", desired.role_name),
+                ),
+            ),
         }
-    }
+    };
+    plan.push(
+        Action::UpdateRole {
+            role: desired.role_name.clone(),
+            trust_document: doc,
+        },
+        state,
+        vec![],
+    );
 }
 
 fn plan_custom_policy(policy: &crate::desired::CustomPolicy, observed: &Observed, plan: &mut Plan) {
@@ -1090,10 +1082,7 @@ pub(crate) mod tests {
             r.workspace_id = Some("81231".into());
         }
         r.users = Some(vec![
-            UserGrant {
-                name: "alice".into(),
-                ..UserGrant::default()
-            },
+            UserGrant::named("alice"),
             UserGrant {
                 name: "bob".into(),
                 policies: Some(vec![NAS_FULL_ACCESS.into()]),
@@ -1189,10 +1178,7 @@ pub(crate) mod tests {
     fn user_attach_of_the_bucket_policy_waits_for_its_creation() {
         let mut r = GrantRequest::for_account(ACCOUNT);
         r.oss_buckets = Some(vec!["data-bucket".into()]);
-        r.users = Some(vec![UserGrant {
-            name: "alice".into(),
-            ..UserGrant::default()
-        }]);
+        r.users = Some(vec![UserGrant::named("alice")]);
         let d = Desired::from_request(&r);
         let p = plan(&d, &fresh(&d));
         assert!(names(&p, 1).contains(&format!("AttachPolicyToUser alice/{OSS_BUCKETS_POLICY}")));
@@ -1206,10 +1192,7 @@ pub(crate) mod tests {
         r.oss_buckets = Some(vec!["b1".into(), "b2".into()]);
         r.resource_group_id = Some("rg-x".into());
         r.activate_services = true;
-        r.users = Some(vec![UserGrant {
-            name: "alice".into(),
-            ..UserGrant::default()
-        }]);
+        r.users = Some(vec![UserGrant::named("alice")]);
         let d = Desired::from_request(&r);
         let o = fresh(&d);
         let p1 = plan(&d, &o);

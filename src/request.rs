@@ -54,6 +54,16 @@ pub struct UserGrant {
     pub workspace_roles: Option<Vec<String>>,
 }
 
+impl UserGrant {
+    /// A grant for the user `name` with every option at its default.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
+}
+
 /// A field of the request that cannot be accepted, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -396,14 +406,8 @@ mod tests {
         let mut r = valid();
         r.workspace_id = Some("81231".into());
         r.users = Some(vec![
-            UserGrant {
-                name: "alice".into(),
-                ..UserGrant::default()
-            },
-            UserGrant {
-                name: "bob@1234.onaliyun.com".into(),
-                ..UserGrant::default()
-            },
+            UserGrant::named("alice"),
+            UserGrant::named("bob@1234.onaliyun.com"),
         ]);
         assert_eq!(field_of(&r), "users[1].name");
 
@@ -421,16 +425,7 @@ mod tests {
         }]);
         assert_eq!(field_of(&r), "users[0].workspaceRoles[1]");
 
-        r.users = Some(vec![
-            UserGrant {
-                name: "alice".into(),
-                ..UserGrant::default()
-            },
-            UserGrant {
-                name: "Alice".into(),
-                ..UserGrant::default()
-            },
-        ]);
+        r.users = Some(vec![UserGrant::named("alice"), UserGrant::named("Alice")]);
         assert_eq!(field_of(&r), "users[1].name");
     }
 

@@ -322,25 +322,22 @@ pub fn verification(desired: &Desired, plan: &Plan, results: &[Option<ItemResult
         })
         .collect::<Vec<_>>();
 
-    let mut verification = Verification {
-        complete: false,
-        policies,
-        trust: Some(trust),
-        users,
-    };
-    verification.complete = is_complete(&verification);
-    verification
+    with_completeness(policies, Some(trust), users)
 }
 
-/// Every desired fact holds.
-fn is_complete(v: &Verification) -> bool {
-    v.trust.as_ref().is_some_and(|t| t.trusted)
-        && v.policies
+/// The verification of these facts; `complete` is derived from them: every desired fact holds.
+fn with_completeness(policies: Vec<PolicyCheck>, trust: Option<TrustCheck>, users: Vec<UserCheck>) -> Verification {
+    let complete = trust.as_ref().is_some_and(|t| t.trusted)
+        && policies
             .iter()
             .all(|p| p.attached && p.document.as_ref().is_none_or(|d| d.current))
-        && v.users
-            .iter()
-            .all(|u| u.member && u.policies.iter().all(|p| p.attached))
+        && users.iter().all(|u| u.member && u.policies.iter().all(|p| p.attached));
+    Verification {
+        complete,
+        policies,
+        trust,
+        users,
+    }
 }
 
 /// The verification when nothing could be read: every required policy listed, none verified.
@@ -463,14 +460,7 @@ pub fn confirmed(before: &Verification, read: Option<&Verification>) -> Verifica
             }
         })
         .collect();
-    let mut v = Verification {
-        complete: false,
-        policies,
-        trust,
-        users,
-    };
-    v.complete = is_complete(&v);
-    v
+    with_completeness(policies, trust, users)
 }
 
 /// Without a read-back, only what this run read stays verified.
@@ -532,6 +522,7 @@ pub fn unconfirmed(before: &Verification, read: &Verification) -> usize {
 mod tests {
     use super::*;
     use crate::desired::{OAUTH_POLICY, OSS_FULL_ACCESS};
+    use crate::observed::Observed;
     use crate::plan::plan;
     use crate::plan::tests::{ACCOUNT, compliant, fresh};
     use crate::request::{GrantRequest, UserGrant};
@@ -569,6 +560,50 @@ mod tests {
             }),
             evidence: None,
         })
+    }
+
+    /// alice is wanted with two workspace roles and holds only the first.
+    fn alice_holding_one_of_two_roles() -> (Desired, Observed) {
+        let mut r = GrantRequest::for_account(ACCOUNT);
+        r.workspace_id = Some("81231".into());
+        r.users = Some(vec![UserGrant {
+            name: "alice".into(),
+            policies: Some(vec![]),
+            workspace_roles: Some(vec!["PAI.AlgoDeveloper".into(), "PAI.WorkspaceAdmin".into()]),
+        }]);
+        let d = Desired::from_request(&r);
+        let mut o = compliant(&d);
+        if let Some(Some(m)) = o
+            .users
+            .get_mut("alice")
+            .and_then(|u| u.membership.as_mut())
+            .map(|m| m.value.as_mut())
+        {
+            m.roles = vec!["PAI.AlgoDeveloper".into()];
+        }
+        (d, o)
+    }
+
+    /// A user the request names and the account does not have.
+    fn ghost_user() -> (Desired, Observed) {
+        let mut r = GrantRequest::for_account(ACCOUNT);
+        r.workspace_id = Some("81231".into());
+        r.users = Some(vec![UserGrant::named("ghost")]);
+        let d = Desired::from_request(&r);
+        let mut o = compliant(&d);
+        if let Some(u) = o.users.get_mut("ghost") {
+            u.user_id.value = None;
+            u.membership = None;
+        }
+        (d, o)
+    }
+
+    /// The index of the role's AliyunOSSFullAccess attach.
+    fn oss_attach(p: &Plan) -> usize {
+        p.items
+            .iter()
+            .position(|i| i.action.target().ends_with(OSS_FULL_ACCESS))
+            .unwrap_or(0)
     }
 
     fn all_ok(p: &Plan) -> Vec<Option<ItemResult>> {
@@ -701,11 +736,7 @@ mod tests {
         o.role_policies.value.clear();
         let p = plan(&d, &o);
         let mut results = all_ok(&p);
-        let oss = p
-            .items
-            .iter()
-            .position(|i| i.action.target().ends_with(OSS_FULL_ACCESS))
-            .unwrap_or(0);
+        let oss = oss_attach(&p);
         results[oss] = failed("AttachPolicyToRole", "NoPermission");
         assert_eq!(status(&p, &results, Mode::Grant), Status::Partial);
         let v = verification(&d, &p, &results, Mode::Grant);
@@ -718,18 +749,7 @@ mod tests {
 
     #[test]
     fn blocked_items_fail_the_fact_but_not_the_rest() {
-        let mut r = GrantRequest::for_account(ACCOUNT);
-        r.workspace_id = Some("81231".into());
-        r.users = Some(vec![UserGrant {
-            name: "ghost".into(),
-            ..UserGrant::default()
-        }]);
-        let d = Desired::from_request(&r);
-        let mut o = compliant(&d);
-        if let Some(u) = o.users.get_mut("ghost") {
-            u.user_id.value = None;
-            u.membership = None;
-        }
+        let (d, o) = ghost_user();
         let p = plan(&d, &o);
         let results = vec![None; p.items.len()];
         assert_eq!(status(&p, &results, Mode::Grant), Status::Partial);
@@ -763,23 +783,7 @@ mod tests {
 
     #[test]
     fn membership_verification_tracks_each_role() {
-        let mut r = GrantRequest::for_account(ACCOUNT);
-        r.workspace_id = Some("81231".into());
-        r.users = Some(vec![UserGrant {
-            name: "alice".into(),
-            policies: Some(vec![]),
-            workspace_roles: Some(vec!["PAI.AlgoDeveloper".into(), "PAI.WorkspaceAdmin".into()]),
-        }]);
-        let d = Desired::from_request(&r);
-        let mut o = compliant(&d);
-        if let Some(Some(m)) = o
-            .users
-            .get_mut("alice")
-            .and_then(|u| u.membership.as_mut())
-            .map(|m| m.value.as_mut())
-        {
-            m.roles = vec!["PAI.AlgoDeveloper".into()];
-        }
+        let (d, o) = alice_holding_one_of_two_roles();
         let p = plan(&d, &o);
         let none = vec![None; p.items.len()];
         let v = verification(&d, &p, &none, Mode::Grant);
@@ -819,18 +823,7 @@ mod tests {
             })
         );
 
-        let mut r = GrantRequest::for_account(ACCOUNT);
-        r.workspace_id = Some("81231".into());
-        r.users = Some(vec![UserGrant {
-            name: "ghost".into(),
-            ..UserGrant::default()
-        }]);
-        let d = Desired::from_request(&r);
-        let mut o = compliant(&d);
-        if let Some(u) = o.users.get_mut("ghost") {
-            u.user_id.value = None;
-            u.membership = None;
-        }
+        let (d, o) = ghost_user();
         let p = plan(&d, &o);
         let v = verification(&d, &p, &vec![None; p.items.len()], Mode::Grant);
         // The read found no such user: established, not unknown.
@@ -907,11 +900,7 @@ mod tests {
         o.role_policies.value.retain(|policy| policy.name != OSS_FULL_ACCESS);
         let p = plan(&d, &o);
         let mut results = vec![None; p.items.len()];
-        let oss = p
-            .items
-            .iter()
-            .position(|i| i.action.target().ends_with(OSS_FULL_ACCESS))
-            .unwrap_or(0);
+        let oss = oss_attach(&p);
         results[oss] = failed("AttachPolicyToRole", "NoPermission");
         let before = verification(&d, &p, &results, Mode::Grant);
         assert_eq!(before.policies[1].evidence, None);
@@ -949,23 +938,7 @@ mod tests {
 
     #[test]
     fn membership_is_read_back_role_by_role() {
-        let mut r = GrantRequest::for_account(ACCOUNT);
-        r.workspace_id = Some("81231".into());
-        r.users = Some(vec![UserGrant {
-            name: "alice".into(),
-            policies: Some(vec![]),
-            workspace_roles: Some(vec!["PAI.AlgoDeveloper".into(), "PAI.WorkspaceAdmin".into()]),
-        }]);
-        let d = Desired::from_request(&r);
-        let mut o = compliant(&d);
-        if let Some(Some(m)) = o
-            .users
-            .get_mut("alice")
-            .and_then(|u| u.membership.as_mut())
-            .map(|m| m.value.as_mut())
-        {
-            m.roles = vec!["PAI.AlgoDeveloper".into()];
-        }
+        let (d, o) = alice_holding_one_of_two_roles();
         let p = plan(&d, &o);
         let before = verification(&d, &p, &all_ok(&p), Mode::Grant);
         assert_eq!(

@@ -13,57 +13,6 @@ use dlcauth::report::{Outcome, Status};
 
 use common::*;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn report(&self) -> GrantReport {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not a GrantReport ({e}):\n{}", self.stdout))
-    }
-
-    fn assert_one_line_usage_error(&self, mentions: &str) {
-        assert_eq!(self.code, 2, "exit code; stderr: {}", self.stderr);
-        assert!(self.stdout.is_empty(), "nothing on stdout: {}", self.stdout);
-        let lines: Vec<&str> = self.stderr.trim_end().lines().collect();
-        assert_eq!(lines.len(), 1, "one line: {:?}", self.stderr);
-        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
-        assert!(
-            lines[0].contains(mentions),
-            "{:?} should mention {mentions:?}",
-            lines[0]
-        );
-    }
-}
-
-/// Runs the binary with only the given environment (plus an empty HOME and no instance
-/// metadata lookups), so nothing from the developer's machine leaks in.
-async fn dlcauth(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let home = tempfile::tempdir().expect("temp home");
-    let output = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_dlcauth"))
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-            .envs(env.iter().copied())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("dlcauth finishes within a minute")
-    .expect("dlcauth runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 /// The `make demo` environment.
 fn demo_env(emulator: &Emulator) -> Vec<(&'static str, String)> {
     vec![
@@ -75,9 +24,7 @@ fn demo_env(emulator: &Emulator) -> Vec<(&'static str, String)> {
 }
 
 async fn run(emulator: &Emulator, args: &[&str]) -> Run {
-    let env = demo_env(emulator);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    dlcauth(args, &env).await
+    dlcauth(args, &env_refs(&demo_env(emulator))).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,8 +140,7 @@ async fn a_failed_grant_exits_1_and_names_the_failing_step() {
         ("DLCAUTH_ENDPOINT", emulator.base_url()),
         ("DLCAUTH_ROLE_ARN", GRANTER_TEMPLATE.to_owned()),
     ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let out = dlcauth(&["grant", "--account-id", ACCOUNT], &env).await;
+    let out = dlcauth(&["grant", "--account-id", ACCOUNT], &env_refs(&env)).await;
     assert_eq!(out.code, 1);
     assert!(out.stdout.contains("failed"), "{}", out.stdout);
     assert!(out.stdout.contains("AssumeRole"), "{}", out.stdout);
@@ -348,8 +294,7 @@ async fn oss_buckets_come_from_the_environment_when_no_flag_is_given() {
     let emulator = start(seed()).await;
     let mut env = demo_env(&emulator);
     env.push(("DLCAUTH_OSS_BUCKETS", "env-bucket-a,env-bucket-b".to_owned()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env).await;
+    let out = dlcauth(&["grant", "--account-id", ACCOUNT, "--output", "json"], &env_refs(&env)).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     let document = default_document(&emulator.state_json(), "PaiDlcOssBucketsPolicy").expect("bucket policy");
     assert_eq!(

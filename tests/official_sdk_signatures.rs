@@ -16,6 +16,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use acs_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator};
+use dlcauth::report::Status;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -100,38 +101,22 @@ impl Drop for Verifier {
     }
 }
 
-/// Runs the binary; returns its exit code, the report's `status`, and everything it printed.
-async fn dlcauth(verifier: &Verifier, signature_version: &str, args: &[&str]) -> (i32, String, String) {
-    let home = tempfile::tempdir().expect("temp home");
-    let output = tokio::time::timeout(
-        Duration::from_secs(60),
-        Command::new(env!("CARGO_BIN_EXE_dlcauth"))
-            .args(args)
-            .env_clear()
-            .env("HOME", home.path())
-            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID)
-            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET)
-            .env("DLCAUTH_ENDPOINT", &verifier.url)
-            .env("DLCAUTH_ROLE_ARN", GRANTER_TEMPLATE)
-            .env("DLCAUTH_SIGNATURE_VERSION", signature_version)
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("dlcauth finishes within a minute")
-    .expect("dlcauth runs");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let status = serde_json::from_str::<serde_json::Value>(&stdout)
-        .ok()
-        .and_then(|report| report["status"].as_str().map(str::to_owned))
-        .unwrap_or_default();
-    (
-        output.status.code().unwrap_or(-1),
-        status,
-        format!("{stdout}\n--- stderr ---\n{stderr}"),
-    )
+/// Runs the binary as the demo operator, through the verifier, with `signature_version`.
+async fn dlcauth_through(verifier: &Verifier, signature_version: &str, args: &[&str]) -> Run {
+    let env = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", DEMO_ACCESS_KEY_ID),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", DEMO_ACCESS_KEY_SECRET),
+        ("DLCAUTH_ENDPOINT", verifier.url.as_str()),
+        ("DLCAUTH_ROLE_ARN", GRANTER_TEMPLATE),
+        ("DLCAUTH_SIGNATURE_VERSION", signature_version),
+    ];
+    dlcauth(args, &env).await
+}
+
+/// Asserts the run exited 0 with a report of `status`, showing everything it printed otherwise.
+fn assert_status(run: &Run, status: Status, what: &str) {
+    assert_eq!(run.code, 0, "{what}:\n{}\n--- stderr ---\n{}", run.stdout, run.stderr);
+    assert_eq!(run.report().status, status, "{what}:\n{}", run.stdout);
 }
 
 async fn official_sdk_accepts_every_request(signature_version: &str) {
@@ -141,19 +126,11 @@ async fn official_sdk_accepts_every_request(signature_version: &str) {
 
     // A full grant (AssumeRole, reads, creates, attaches) then the read-only check the issue names.
     let grant = ["grant", "--account-id", ACCOUNT, "--output", "json"];
-    let (code, status, output) = dlcauth(&verifier, signature_version, &grant).await;
-    assert_eq!(
-        (code, status.as_str()),
-        (0, "granted"),
-        "grant through the official verifier:\n{output}"
-    );
+    let run = dlcauth_through(&verifier, signature_version, &grant).await;
+    assert_status(&run, Status::Granted, "grant through the official verifier");
     let check = ["check", "--account-id", ACCOUNT, "--output", "json"];
-    let (code, status, output) = dlcauth(&verifier, signature_version, &check).await;
-    assert_eq!(
-        (code, status.as_str()),
-        (0, "compliant"),
-        "check through the official verifier:\n{output}"
-    );
+    let run = dlcauth_through(&verifier, signature_version, &check).await;
+    assert_status(&run, Status::Compliant, "check through the official verifier");
 
     let stats = verifier.stats().await;
     assert_eq!(stats["rejected"], 0, "requests the official SDK code rejected: {stats}");
@@ -204,12 +181,8 @@ async fn official_sdk_code_accepts_the_rpc_and_roa_requests_of_a_team_grant() {
         "--output",
         "json",
     ];
-    let (code, status, output) = dlcauth(&verifier, "v1", &team_grant).await;
-    assert_eq!(
-        (code, status.as_str()),
-        (0, "granted"),
-        "team grant through the official verifier:\n{output}"
-    );
+    let run = dlcauth_through(&verifier, "v1", &team_grant).await;
+    assert_status(&run, Status::Granted, "team grant through the official verifier");
     let calls = emulator.calls();
     for action in [
         "CreateMember",

@@ -11,7 +11,7 @@ use acs_emulator::{Emulator, Options, PrincipalKind, Seed, SeedAccessKey, SeedPr
 use dlcauth::apply::SettleRetry;
 use dlcauth::role_arn::RoleArnTemplate;
 use dlcauth::waves::{Span, dependent_waves};
-use dlcauth::{Engine, EngineConfig};
+use dlcauth::{Engine, EngineConfig, GrantReport};
 use serde_json::Value;
 
 pub const ACCOUNT: &str = acs_emulator::DEMO_ACCOUNT_ID;
@@ -390,4 +390,56 @@ pub fn assert_one_session_carrying(sessions: &[String], request_id: &str) {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '-')),
         "{name}"
     );
+}
+
+/// What a run of the `dlcauth` binary printed, and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn report(&self) -> GrantReport {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not a GrantReport ({e}):\n{}", self.stdout))
+    }
+
+    pub fn assert_one_line_usage_error(&self, mentions: &str) {
+        assert_eq!(self.code, 2, "exit code; stderr: {}", self.stderr);
+        assert!(self.stdout.is_empty(), "nothing on stdout: {}", self.stdout);
+        let lines: Vec<&str> = self.stderr.trim_end().lines().collect();
+        assert_eq!(lines.len(), 1, "one line: {:?}", self.stderr);
+        assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+        assert!(
+            lines[0].contains(mentions),
+            "{:?} should mention {mentions:?}",
+            lines[0]
+        );
+    }
+}
+
+/// Runs the binary with only the given environment (plus an empty HOME and no instance
+/// metadata lookups), so nothing from the developer's machine leaks in.
+pub async fn dlcauth(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = tempfile::tempdir().expect("temp home");
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_dlcauth"))
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .envs(env.iter().copied())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("dlcauth finishes within a minute")
+    .expect("dlcauth runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }

@@ -145,10 +145,7 @@ pub fn full_request() -> GrantRequest {
     request.resource_group_id = Some(acs_emulator::DEMO_RESOURCE_GROUP_ID.into());
     request.activate_services = true;
     request.users = Some(vec![
-        UserGrant {
-            name: "alice".into(),
-            ..UserGrant::default()
-        },
+        UserGrant::named("alice"),
         UserGrant {
             name: "bob".into(),
             policies: Some(vec!["AliyunNASFullAccess".into()]),

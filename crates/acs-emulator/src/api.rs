@@ -16,7 +16,7 @@ use crate::policy::{Assumer, Context, PolicyDocument, TrustPolicy};
 use crate::seed::PrincipalKind;
 use crate::state::{
     ActivatedService, Attachment, CustomPolicy, Grantee, Identity, IdentityKind, Member, PolicyType, PolicyVersion,
-    Role, Session, State, User, numeric_id, pai_date, ram_date,
+    Role, Session, State, User, member_id, pai_date, ram_date,
 };
 
 /// Decoded request parameters (query and form body), in arrival order.
@@ -55,23 +55,15 @@ impl Params {
             // The Python SDK sends `str(True)` = "True".
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(_) => Err(invalid_value(name)),
+            Some(_) => Err(ApiError::invalid_value(name)),
         }
     }
 
     fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.optional(name)
-            .map(|v| v.trim().parse::<i64>().map_err(|_| invalid_value(name)))
+            .map(|v| v.trim().parse::<i64>().map_err(|_| ApiError::invalid_value(name)))
             .transpose()
     }
-}
-
-fn invalid_value(name: &str) -> ApiError {
-    ApiError::new(
-        400,
-        format!("InvalidParameter.{name}"),
-        format!("The parameter - \"{name}\" is incorrect."),
-    )
 }
 
 /// Path parameters of ROA (AIWorkspace) calls.
@@ -164,11 +156,7 @@ fn authorize(state: &State, call: &Call<'_>, resources: &[String]) -> Result<(),
 
 fn check_name(param: &str, value: &str, max: usize, allowed: fn(char) -> bool) -> Result<(), ApiError> {
     if value.chars().count() > max {
-        return Err(ApiError::new(
-            400,
-            format!("InvalidParameter.{param}.Length"),
-            format!("The parameter - \"{param}\" beyond the length limit."),
-        ));
+        return Err(ApiError::too_long(param));
     }
     if !value.chars().all(allowed) {
         return Err(ApiError::new(
@@ -203,11 +191,7 @@ fn user_name_param(params: &Params) -> Result<&str, ApiError> {
 fn description_param<'p>(params: &'p Params, param: &str) -> Result<Option<&'p str>, ApiError> {
     let value = params.optional(param);
     if value.is_some_and(|d| d.chars().count() > 1024) {
-        return Err(ApiError::new(
-            400,
-            format!("InvalidParameter.{param}.Length"),
-            format!("The parameter - \"{param}\" beyond the length limit."),
-        ));
+        return Err(ApiError::too_long(param));
     }
     Ok(value)
 }
@@ -215,10 +199,7 @@ fn description_param<'p>(params: &'p Params, param: &str) -> Result<Option<&'p s
 fn policy_document_param(params: &Params) -> Result<(&str, PolicyDocument), ApiError> {
     let text = params.required("PolicyDocument")?;
     if text.chars().count() > 6144 {
-        return Err(ApiError::invalid(
-            "InvalidParameter.PolicyDocument.Length",
-            "The parameter - \"PolicyDocument\" beyond the length limit.",
-        ));
+        return Err(ApiError::too_long("PolicyDocument"));
     }
     let parsed = PolicyDocument::parse(text).map_err(ApiError::malformed_policy)?;
     Ok((text, parsed))
@@ -226,11 +207,7 @@ fn policy_document_param(params: &Params) -> Result<(&str, PolicyDocument), ApiE
 
 fn trust_document(text: &str, param: &str) -> Result<(), ApiError> {
     if text.chars().count() > 2048 {
-        return Err(ApiError::new(
-            400,
-            format!("InvalidParameter.{param}.Length"),
-            format!("The parameter - \"{param}\" beyond the length limit."),
-        ));
+        return Err(ApiError::too_long(param));
     }
     TrustPolicy::parse(text).map(|_| ()).map_err(ApiError::malformed_policy)
 }
@@ -573,6 +550,16 @@ fn version_json(version: &PolicyVersion, default: &str) -> Value {
     })
 }
 
+/// A system policy has one version, `v1`, its default.
+fn system_version_json(policy: &catalog::SystemPolicy) -> Value {
+    json!({
+        "VersionId": "v1",
+        "IsDefaultVersion": true,
+        "PolicyDocument": policy.text,
+        "CreateDate": catalog::SYSTEM_POLICY_DATE,
+    })
+}
+
 fn attachment_count(state: &State, policy_type: PolicyType, name: &str) -> usize {
     state
         .attachments
@@ -600,12 +587,7 @@ fn get_policy(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> {
                     "UpdateDate": catalog::SYSTEM_POLICY_DATE,
                     "AttachmentCount": count,
                 },
-                "DefaultPolicyVersion": {
-                    "VersionId": "v1",
-                    "IsDefaultVersion": true,
-                    "PolicyDocument": p.text,
-                    "CreateDate": catalog::SYSTEM_POLICY_DATE,
-                },
+                "DefaultPolicyVersion": system_version_json(p),
             }))
         }
         PolicyType::Custom => {
@@ -686,12 +668,7 @@ fn get_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, Api
             if version_id != "v1" {
                 return Err(version_not_exist());
             }
-            json!({
-                "VersionId": "v1",
-                "IsDefaultVersion": true,
-                "PolicyDocument": p.text,
-                "CreateDate": catalog::SYSTEM_POLICY_DATE,
-            })
+            system_version_json(p)
         }
         PolicyType::Custom => {
             let p = state.policies.get(&name.to_lowercase()).ok_or_else(policy_not_exist)?;
@@ -708,12 +685,7 @@ fn list_policy_versions(state: &mut State, call: &Call<'_>) -> Result<Outcome, A
     let versions: Vec<Value> = match policy_type {
         PolicyType::System => {
             let p = catalog::system_policy(name).ok_or_else(policy_not_exist)?;
-            vec![json!({
-                "VersionId": "v1",
-                "IsDefaultVersion": true,
-                "PolicyDocument": p.text,
-                "CreateDate": catalog::SYSTEM_POLICY_DATE,
-            })]
+            vec![system_version_json(p)]
         }
         PolicyType::Custom => {
             let p = state.policies.get(&name.to_lowercase()).ok_or_else(policy_not_exist)?;
@@ -736,7 +708,7 @@ fn create_policy_version(state: &mut State, call: &Call<'_>) -> Result<Outcome, 
     let rotate = match p.optional("RotateStrategy") {
         None | Some("None") => false,
         Some("DeleteOldestNonDefaultVersionWhenLimitExceeded") => true,
-        Some(_) => return Err(invalid_value("RotateStrategy")),
+        Some(_) => return Err(ApiError::invalid_value("RotateStrategy")),
     };
     let date = ram_date(call.now);
     let policy = state
@@ -890,13 +862,6 @@ fn grantee(state: &State, params: &Params, kind: GranteeKind) -> Result<(String,
     }
 }
 
-fn same_grantee(a: &Grantee, b: &Grantee) -> bool {
-    match (a, b) {
-        (Grantee::Role(x), Grantee::Role(y)) | (Grantee::User(x), Grantee::User(y)) => x.eq_ignore_ascii_case(y),
-        _ => false,
-    }
-}
-
 /// The scope of an attachment: the account, or an existing resource group.
 fn scope_param(state: &State, params: &Params) -> Result<String, ApiError> {
     match params.optional("ResourceGroupId") {
@@ -921,7 +886,7 @@ struct AttachmentTarget {
 
 impl AttachmentTarget {
     fn matches(&self, a: &Attachment) -> bool {
-        same_grantee(&a.grantee, &self.grantee)
+        a.grantee.same_as(&self.grantee)
             && a.policy_type == self.policy_type
             && a.policy_name == self.policy_name
             && a.scope == self.scope
@@ -976,7 +941,7 @@ fn add_attachment(
     let held = state
         .attachments
         .iter()
-        .filter(|a| same_grantee(&a.grantee, &target.grantee) && a.policy_type == target.policy_type)
+        .filter(|a| a.grantee.same_as(&target.grantee) && a.policy_type == target.policy_type)
         .count();
     if held >= limit {
         return Err(kind.limit_exceeded());
@@ -1009,7 +974,7 @@ fn list_policies_for(state: &mut State, call: &Call<'_>, kind: GranteeKind) -> R
     let policies: Vec<Value> = state
         .attachments
         .iter()
-        .filter(|a| same_grantee(&a.grantee, &grantee) && a.scope == state.account_id)
+        .filter(|a| a.grantee.same_as(&grantee) && a.scope == state.account_id)
         .map(|a| {
             let (description, default_version) = state.policy_summary(a.policy_type, &a.policy_name);
             json!({
@@ -1064,17 +1029,11 @@ fn create_user(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError> 
     authorize(state, call, &[state.user_resource("*")])?;
     let display = p.optional("DisplayName").unwrap_or(name);
     if display.chars().count() > 128 {
-        return Err(ApiError::invalid(
-            "InvalidParameter.DisplayName.Length",
-            "The parameter - \"DisplayName\" beyond the length limit.",
-        ));
+        return Err(ApiError::too_long("DisplayName"));
     }
     let comments = p.optional("Comments").unwrap_or_default();
     if comments.chars().count() > 128 {
-        return Err(ApiError::invalid(
-            "InvalidParameter.Comments.Length",
-            "The parameter - \"Comments\" beyond the length limit.",
-        ));
+        return Err(ApiError::too_long("Comments"));
     }
     if let Some(email) = p.optional("Email")
         && !email.contains('@')
@@ -1123,7 +1082,7 @@ fn rm_principal_kind(state: &State, principal_type: &str) -> Result<(Option<Gran
         "ServiceRole" => Ok((Some(GranteeKind::Role), format!("acs:ram:*:{account}:role/*"))),
         "IMSUser" => Ok((Some(GranteeKind::User), format!("acs:ims:*:{account}:user/*"))),
         "IMSGroup" => Ok((None, format!("acs:ims:*:{account}:group/*"))),
-        _ => Err(invalid_value("PrincipalType")),
+        _ => Err(ApiError::invalid_value("PrincipalType")),
     }
 }
 
@@ -1190,10 +1149,10 @@ fn page(params: &Params, default_size: i64, max_size: i64) -> Result<(usize, usi
     let number = params.int("PageNumber")?.unwrap_or(1);
     let size = params.int("PageSize")?.unwrap_or(default_size);
     if number < 1 {
-        return Err(invalid_value("PageNumber"));
+        return Err(ApiError::invalid_value("PageNumber"));
     }
     if !(1..=max_size).contains(&size) {
-        return Err(invalid_value("PageSize"));
+        return Err(ApiError::invalid_value("PageSize"));
     }
     Ok((usize::try_from(number).unwrap_or(1), usize::try_from(size).unwrap_or(1)))
 }
@@ -1218,10 +1177,7 @@ fn rm_list_policy_attachments(state: &mut State, call: &Call<'_>) -> Result<Outc
         .attachments
         .iter()
         .filter_map(|a| {
-            let (principal_type, principal_name) = match &a.grantee {
-                Grantee::Role(n) => ("ServiceRole", state.role_principal_name(n)),
-                Grantee::User(n) => ("IMSUser", state.user_principal_name(n)),
-            };
+            let (principal_type, principal_name) = state.rm_principal(&a.grantee);
             let keep = matches("PolicyName", &a.policy_name)
                 && matches("PolicyType", a.policy_type.as_str())
                 && matches("PrincipalType", principal_type)
@@ -1380,7 +1336,11 @@ fn create_member(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError
         let roles: Vec<String> = match item.get("Roles") {
             Some(Value::Array(r)) if !r.is_empty() => r
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| invalid_value("Roles")))
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| ApiError::invalid_value("Roles"))
+                })
                 .collect::<Result<_, _>>()?,
             _ => return Err(ApiError::missing("Roles")),
         };
@@ -1414,7 +1374,7 @@ fn create_member(state: &mut State, call: &Call<'_>) -> Result<Outcome, ApiError
     let added: Vec<Member> = wanted
         .into_iter()
         .map(|(user_id, roles)| Member {
-            member_id: numeric_id(&format!("member:{workspace_id}:{user_id}"), 3, 19),
+            member_id: member_id(&workspace_id, &user_id),
             user_id,
             roles,
             create_time: now.clone(),
@@ -1504,7 +1464,7 @@ fn open_service(state: &mut State, call: &Call<'_>, service: &str) -> Result<Out
         };
         return Err(ApiError::new(400, "ORDER.OPEND", message));
     }
-    let order_id = numeric_id(&format!("order:{}:{service}", state.account_id), 2, 15);
+    let order_id = state.order_id(service);
     state.activated_services.push(ActivatedService {
         service: service.to_owned(),
         order_id: order_id.clone(),

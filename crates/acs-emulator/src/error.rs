@@ -83,6 +83,24 @@ impl ApiError {
         Self::new(400, code, message)
     }
 
+    /// `InvalidParameter.<Name>`: a present value RAM does not accept.
+    pub fn invalid_value(name: &str) -> Self {
+        Self::new(
+            400,
+            format!("InvalidParameter.{name}"),
+            format!("The parameter - \"{name}\" is incorrect."),
+        )
+    }
+
+    /// `InvalidParameter.<Name>.Length`: a value longer than RAM allows.
+    pub fn too_long(name: &str) -> Self {
+        Self::new(
+            400,
+            format!("InvalidParameter.{name}.Length"),
+            format!("The parameter - \"{name}\" beyond the length limit."),
+        )
+    }
+
     /// `InvalidParameter` with a message.
     pub fn invalid_parameter(message: impl Into<String>) -> Self {
         Self::new(400, "InvalidParameter", message)
@@ -149,11 +167,4 @@ pub(crate) fn policy_not_exist() -> ApiError {
 
 pub(crate) fn version_not_exist() -> ApiError {
     ApiError::not_exist("EntityNotExist.Policy.Version", "The policy version does not exist.")
-}
-
-pub(crate) fn policy_type_invalid() -> ApiError {
-    ApiError::invalid(
-        "InvalidParameter.PolicyType",
-        "The parameter - \"PolicyType\" is incorrect.",
-    )
 }

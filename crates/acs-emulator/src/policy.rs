@@ -177,8 +177,7 @@ fn patterns(statement: &Map<String, Value>, name: &str) -> Result<Patterns, Malf
     }
 }
 
-fn check_actions(action: &Patterns) -> Result<(), MalformedPolicy> {
-    let (Patterns::Is(list) | Patterns::Not(list)) = action;
+fn check_actions(list: &[String]) -> Result<(), MalformedPolicy> {
     for a in list {
         let well_formed = a == "*"
             || a.split_once(':')
@@ -241,7 +240,8 @@ impl PolicyDocument {
                 &["Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"],
             )?;
             let action = patterns(statement, "Action")?;
-            check_actions(&action)?;
+            let (Patterns::Is(list) | Patterns::Not(list)) = &action;
+            check_actions(list)?;
             out.push(Statement {
                 effect: effect(statement)?,
                 action,
@@ -516,7 +516,7 @@ impl TrustPolicy {
                 Some(v) => string_list(v, "Action")?,
                 None => return Err(malformed("The element \"Action\" is missing.")),
             };
-            check_actions(&Patterns::Is(action.clone()))?;
+            check_actions(&action)?;
             out.push(TrustStatement {
                 effect: effect(statement)?,
                 action,
@@ -579,10 +579,12 @@ impl Principal {
     fn covers(&self, assumer: Assumer<'_>) -> bool {
         match assumer {
             Assumer::Service(service) => self.service.iter().any(|s| action_matches(s, service)),
-            Assumer::Ram { arn, account_id } => self.ram.iter().any(|entry| {
+            Assumer::Ram { arn, account_id } => {
                 let root = format!("acs:ram::{account_id}:root");
-                entry.eq_ignore_ascii_case(&root) || entry == account_id || action_matches(entry, arn)
-            }),
+                self.ram
+                    .iter()
+                    .any(|entry| entry.eq_ignore_ascii_case(&root) || entry == account_id || action_matches(entry, arn))
+            }
         }
     }
 }

@@ -29,6 +29,11 @@ pub(crate) fn ram_date(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A workspace member's ID: stable for the same user in the same workspace.
+pub(crate) fn member_id(workspace_id: &str, user_id: &str) -> String {
+    numeric_id(&format!("member:{workspace_id}:{user_id}"), 3, 19)
+}
+
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, PAI's date format.
 pub(crate) fn pai_date(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
@@ -59,7 +64,7 @@ impl PolicyType {
         match value {
             "System" => Ok(Self::System),
             "Custom" => Ok(Self::Custom),
-            _ => Err(crate::error::policy_type_invalid()),
+            _ => Err(ApiError::invalid_value("PolicyType")),
         }
     }
 
@@ -168,6 +173,16 @@ pub(crate) struct User {
 pub(crate) enum Grantee {
     Role(String),
     User(String),
+}
+
+impl Grantee {
+    /// The same role or user: RAM names are case-insensitive.
+    pub(crate) fn same_as(&self, other: &Grantee) -> bool {
+        match (self, other) {
+            (Self::Role(a), Self::Role(b)) | (Self::User(a), Self::User(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -391,7 +406,7 @@ impl State {
                     return Err(invalid(format!("unknown workspace role {bad}")));
                 }
                 members.push(Member {
-                    member_id: numeric_id(&format!("member:{}:{}", w.workspace_id, user.user_id), 3, 19),
+                    member_id: member_id(&w.workspace_id, &user.user_id),
                     user_id: user.user_id.clone(),
                     roles: m.roles.clone(),
                     create_time: pai_now.clone(),
@@ -414,7 +429,7 @@ impl State {
             }
             state.activated_services.push(ActivatedService {
                 service: s.clone(),
-                order_id: numeric_id(&format!("order:{}:{s}", seed.account_id), 2, 15),
+                order_id: state.order_id(s),
                 date: date.clone(),
             });
         }
@@ -464,6 +479,11 @@ impl State {
         numeric_id(&format!("user:{}:{}", self.account_id, name.to_lowercase()), 2, 16)
     }
 
+    /// The order that activated `service` (`oss` / `nas`).
+    pub(crate) fn order_id(&self, service: &str) -> String {
+        numeric_id(&format!("order:{}:{service}", self.account_id), 2, 15)
+    }
+
     pub(crate) fn role_arn(&self, name: &str) -> String {
         format!("acs:ram::{}:role/{}", self.account_id, name.to_lowercase())
     }
@@ -501,6 +521,14 @@ impl State {
 
     pub(crate) fn user_principal_name(&self, user_name: &str) -> String {
         format!("{user_name}@{}.onaliyun.com", self.account_id)
+    }
+
+    /// How ResourceManager names a grantee: `(PrincipalType, PrincipalName)`.
+    pub(crate) fn rm_principal(&self, grantee: &Grantee) -> (&'static str, String) {
+        match grantee {
+            Grantee::Role(n) => ("ServiceRole", self.role_principal_name(n)),
+            Grantee::User(n) => ("IMSUser", self.user_principal_name(n)),
+        }
     }
 
     /// The stored spelling of a policy name, if such a policy exists.
@@ -565,20 +593,14 @@ impl State {
         }
         let grantee = match &identity.kind {
             IdentityKind::Account => return Ok(()),
-            IdentityKind::User { name } => Grantee::User(name.to_lowercase()),
-            IdentityKind::Role { name, .. } => Grantee::Role(name.to_lowercase()),
+            IdentityKind::User { name } => Grantee::User(name.clone()),
+            IdentityKind::Role { name, .. } => Grantee::Role(name.clone()),
         };
         let documents: Vec<Cow<'_, PolicyDocument>> = self
             .attachments
             .iter()
             .filter(|a| {
-                let same = match (&a.grantee, &grantee) {
-                    (Grantee::Role(a), Grantee::Role(b)) | (Grantee::User(a), Grantee::User(b)) => {
-                        a.eq_ignore_ascii_case(b)
-                    }
-                    _ => false,
-                };
-                same && (a.scope == self.account_id || Some(a.scope.as_str()) == resource_group)
+                a.grantee.same_as(&grantee) && (a.scope == self.account_id || Some(a.scope.as_str()) == resource_group)
             })
             .filter_map(|a| self.document_of(a.policy_type, &a.policy_name))
             .collect();
@@ -619,7 +641,7 @@ impl State {
         let attached = |grantee: &Grantee| -> Vec<Value> {
             self.attachments
                 .iter()
-                .filter(|a| &a.grantee == grantee && a.scope == self.account_id)
+                .filter(|a| a.grantee.same_as(grantee) && a.scope == self.account_id)
                 .map(|a| json!({"type": a.policy_type.as_str(), "name": a.policy_name, "attachDate": a.attach_date}))
                 .collect()
         };
@@ -676,10 +698,7 @@ impl State {
             .iter()
             .filter(|a| a.scope != self.account_id)
             .map(|a| {
-                let (principal_type, principal_name) = match &a.grantee {
-                    Grantee::Role(n) => ("ServiceRole", self.role_principal_name(n)),
-                    Grantee::User(n) => ("IMSUser", self.user_principal_name(n)),
-                };
+                let (principal_type, principal_name) = self.rm_principal(&a.grantee);
                 json!({
                     "policyType": a.policy_type.as_str(),
                     "policyName": a.policy_name,

@@ -68,11 +68,11 @@ impl ServiceError {
 
     fn parse_xml(http_status: u16, text: &str) -> Option<Self> {
         Some(Self {
-            code: xml_element(text, "Code").filter(|c| !c.is_empty())?,
+            code: xml_element(text, "Code")?,
             message: xml_element(text, "Message").unwrap_or_default(),
-            request_id: xml_element(text, "RequestId").filter(|s| !s.is_empty()),
-            host_id: xml_element(text, "HostId").filter(|s| !s.is_empty()),
-            recommend: xml_element(text, "Recommend").filter(|s| !s.is_empty()),
+            request_id: xml_element(text, "RequestId"),
+            host_id: xml_element(text, "HostId"),
+            recommend: xml_element(text, "Recommend"),
             http_status,
         })
     }
@@ -83,7 +83,8 @@ impl ServiceError {
     }
 }
 
-/// The text of the first `<name>…</name>` element, entity-decoded. Hand-written because the
+/// The text of the first `<name>…</name>` element, entity-decoded; `None` when absent or empty
+/// (as [`ServiceError::parse_json`] treats empty fields). Hand-written because the
 /// gateway's XML error body is a flat list of five text elements; a full XML parser would be a
 /// dependency for nothing.
 fn xml_element(text: &str, name: &str) -> Option<String> {
@@ -96,7 +97,7 @@ fn xml_element(text: &str, name: &str) -> Option<String> {
         .strip_prefix("<![CDATA[")
         .and_then(|r| r.strip_suffix("]]>"))
         .map_or_else(|| unescape_xml(raw), str::to_owned);
-    Some(raw)
+    Some(raw).filter(|r| !r.is_empty())
 }
 
 fn unescape_xml(raw: &str) -> String {

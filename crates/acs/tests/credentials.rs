@@ -7,34 +7,21 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use acs::client::{ClientConfig, RetryPolicy};
 use acs::credentials::{
-    AssumeRoleParams, AssumeRoleProvider, DefaultChain, EcsRamRoleProvider, Env, NoCredentials, OidcParams,
-    OidcProvider, ProfileProvider, StaticProvider,
+    AssumeRoleParams, AssumeRoleProvider, DefaultChain, EcsRamRoleProvider, Env, OidcParams, OidcProvider,
+    ProfileProvider, StaticProvider,
 };
 use acs::{Client, Credentials, CredentialsError, ProvideCredentials};
 use axum::http::StatusCode;
-use common::{ManualClock, Reply, TestServer, assume_role_reply};
+use common::{ManualClock, NOWHERE, Reply, TestServer, assume_role_reply, client, metadata_server, write_cli_config};
 use jiff::SignedDuration;
 
 const BASE_AK: &str = "LTAI5tBaseKey0001";
 const BASE_SECRET: &str = "base-secret-value-0001";
 const ROLE_ARN: &str = "acs:ram::1234567890123456:role/dlcauth-granter";
-
-fn client(url: &str) -> Client {
-    let config = ClientConfig {
-        retry: RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(10),
-        },
-        ..ClientConfig::single(url).expect("url")
-    };
-    Client::new(config, Arc::new(NoCredentials)).expect("client")
-}
 
 fn base_client(url: &str) -> Client {
     client(url).with_credentials(Arc::new(StaticProvider::new(Credentials::access_key(
@@ -51,12 +38,6 @@ fn params() -> AssumeRoleParams {
         duration_seconds: Some(3600),
         policy: None,
     }
-}
-
-fn write_profile(home: &Path, json: &serde_json::Value) {
-    let dir = home.join(".aliyun");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(dir.join("config.json"), json.to_string()).expect("write config");
 }
 
 // ---- AssumeRole ------------------------------------------------------------------------------
@@ -210,8 +191,8 @@ async fn from_profile(env: Env, client: Client) -> Result<Credentials, Credentia
 #[tokio::test]
 async fn profile_ak_and_sts_token_modes_follow_current_and_alibaba_cloud_profile() {
     let home = tempfile::tempdir().expect("tempdir");
-    write_profile(home.path(), &profiles());
-    let c = client("http://127.0.0.1:9");
+    write_cli_config(home.path(), &profiles());
+    let c = client(NOWHERE);
     let env = Env::default().with_home(home.path());
     let creds = from_profile(env.clone(), c.clone()).await.expect("current profile");
     assert_eq!(creds.access_key_id, "LTAI.default");
@@ -256,9 +237,9 @@ async fn profile_ak_and_sts_token_modes_follow_current_and_alibaba_cloud_profile
 #[tokio::test]
 async fn unknown_and_unsupported_profile_modes_are_typed_errors() {
     let home = tempfile::tempdir().expect("tempdir");
-    write_profile(home.path(), &profiles());
+    write_cli_config(home.path(), &profiles());
     let env = Env::default().with_home(home.path());
-    let c = client("http://127.0.0.1:9");
+    let c = client(NOWHERE);
     let unknown = from_profile(env.clone().with_var("ALIBABA_CLOUD_PROFILE", "weird"), c.clone()).await;
     match unknown {
         Err(CredentialsError::UnknownProfileMode { profile, mode, path }) => {
@@ -288,7 +269,7 @@ async fn unknown_and_unsupported_profile_modes_are_typed_errors() {
 #[tokio::test]
 async fn ram_role_arn_profile_assumes_the_role_with_the_profile_key() {
     let home = tempfile::tempdir().expect("tempdir");
-    write_profile(home.path(), &profiles());
+    write_cli_config(home.path(), &profiles());
     let clock = ManualClock::at("2024-01-02T03:04:05Z");
     let expiration = clock.now_plus(SignedDuration::from_hours(1));
     let server = TestServer::start(&[(BASE_AK, BASE_SECRET), ("STS.hop1", "hop1-secret")], move |r, _| {
@@ -398,38 +379,6 @@ async fn oidc_exchanges_the_token_file_anonymously() {
 
 // ---- ECS metadata ----------------------------------------------------------------------------
 
-struct Metadata {
-    server: TestServer,
-    token_requests: Arc<AtomicUsize>,
-}
-
-/// A metadata service: `PUT /latest/api/token` → `imds-token` (unless `v2`), role listing, and
-/// credentials that require the token when `v2`.
-async fn metadata_server(v2: bool) -> Metadata {
-    let token_requests = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&token_requests);
-    let server = TestServer::start(&[], move |r, _| {
-        let token_ok = r.header("x-aliyun-ecs-metadata-token") == Some("imds-token");
-        match (r.method.as_str(), r.path.as_str()) {
-            ("PUT", "/latest/api/token") => {
-                counter.fetch_add(1, Ordering::SeqCst);
-                assert_eq!(r.header("x-aliyun-ecs-metadata-token-ttl-seconds"), Some("21600"));
-                if v2 { Reply::raw(200, "text/plain", "imds-token") } else { Reply::raw(404, "text/plain", "") }
-            }
-            (_, _) if v2 && !token_ok => Reply::raw(401, "text/plain", "token required"),
-            ("GET", "/latest/meta-data/ram/security-credentials/") => Reply::raw(200, "text/plain", "EcsRole\n"),
-            ("GET", "/latest/meta-data/ram/security-credentials/EcsRole") => Reply::json(
-                200,
-                serde_json::json!({"AccessKeyId": "STS.ecs", "AccessKeySecret": "ecs-secret", "SecurityToken": "ecs-token",
-                                   "Expiration": "2099-01-01T00:00:00Z", "LastUpdated": "2024-01-01T00:00:00Z", "Code": "Success"}),
-            ),
-            _ => Reply::raw(404, "text/plain", "not found"),
-        }
-    })
-    .await;
-    Metadata { server, token_requests }
-}
-
 #[tokio::test]
 async fn ecs_ram_role_uses_the_imdsv2_token_and_discovers_the_role() {
     let md = metadata_server(true).await;
@@ -466,11 +415,11 @@ async fn ecs_ram_role_falls_back_to_imdsv1_unless_disabled() {
 async fn ecs_profile_mode_reads_the_metadata_service() {
     let md = metadata_server(true).await;
     let home = tempfile::tempdir().expect("tempdir");
-    write_profile(home.path(), &profiles());
+    write_cli_config(home.path(), &profiles());
     let env = Env::default()
         .with_home(home.path())
         .with_var("ALIBABA_CLOUD_PROFILE", "ecs");
-    let creds = ProfileProvider::new(&env, client("http://127.0.0.1:9"))
+    let creds = ProfileProvider::new(&env, client(NOWHERE))
         .with_ecs_metadata_url(md.server.url())
         .provide()
         .await
@@ -493,7 +442,7 @@ async fn default_chain_order_is_env_oidc_cli_profile_ini_profile_ecs() {
     })
     .await;
     let home = tempfile::tempdir().expect("tempdir");
-    write_profile(home.path(), &profiles());
+    write_cli_config(home.path(), &profiles());
     let token_file = home.path().join("token");
     std::fs::write(&token_file, "jwt").expect("token");
     let c = client(&sts.url());
@@ -572,7 +521,7 @@ async fn an_exhausted_chain_names_each_provider_once() {
 #[tokio::test]
 async fn default_chain_keeps_using_the_provider_that_won() {
     let md = metadata_server(true).await;
-    let c = client("http://127.0.0.1:9");
+    let c = client(NOWHERE);
     let chain = DefaultChain::with_metadata_url(&Env::default(), &c, &md.server.url()).expect("chain");
     chain.provide().await.expect("ecs");
     chain.provide().await.expect("ecs again");

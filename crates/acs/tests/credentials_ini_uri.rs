@@ -9,32 +9,19 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use acs::client::{ClientConfig, RetryPolicy};
-use acs::credentials::{CredentialsUriProvider, DefaultChain, Env, IniProfileProvider, NoCredentials, UriFailure};
+use acs::credentials::{CredentialsUriProvider, DefaultChain, Env, IniProfileProvider, UriFailure};
 use acs::{Client, Credentials, CredentialsError, ProvideCredentials};
-use common::{ManualClock, Reply, SilentServer, TestServer, assume_role_reply};
+use common::{
+    ManualClock, NOWHERE, Reply, SilentServer, TestServer, assume_role_reply, client, metadata_server, write_cli_config,
+};
 use jiff::SignedDuration;
 
 const INI_AK: &str = "LTAI5tIniKey0001";
 const INI_SECRET: &str = "ini-secret-value-0001";
 const ROLE_ARN: &str = "acs:ram::1234567890123456:role/dlcauth-granter";
-/// Nothing listens here: a provider that should not call out fails loudly if it does.
-const NOWHERE: &str = "http://127.0.0.1:9";
-
-fn client(url: &str) -> Client {
-    let config = ClientConfig {
-        retry: RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(10),
-        },
-        ..ClientConfig::single(url).expect("url")
-    };
-    Client::new(config, Arc::new(NoCredentials)).expect("client")
-}
 
 const INI: &str = "\
 # dlcauth test credentials
@@ -271,59 +258,35 @@ async fn ini_oidc_role_arn_profile_exchanges_the_token_file_anonymously() {
     assert_eq!(r.param("RoleSessionName"), Some("ini-oidc"));
 }
 
-/// A metadata service that serves `EcsRole` (IMDSv2) and counts its requests.
-async fn metadata_server() -> (TestServer, Arc<AtomicUsize>) {
-    let credential_fetches = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&credential_fetches);
-    let server = TestServer::start(&[], move |r, _| match (r.method.as_str(), r.path.as_str()) {
-        ("PUT", "/latest/api/token") => Reply::raw(200, "text/plain", "imds-token"),
-        (_, _) if r.header("x-aliyun-ecs-metadata-token") != Some("imds-token") => {
-            Reply::raw(401, "text/plain", "token required")
-        }
-        ("GET", "/latest/meta-data/ram/security-credentials/") => Reply::raw(200, "text/plain", "EcsRole\n"),
-        ("GET", "/latest/meta-data/ram/security-credentials/EcsRole") => {
-            counter.fetch_add(1, Ordering::SeqCst);
-            Reply::json(
-                200,
-                serde_json::json!({"Code": "Success", "AccessKeyId": "STS.ecs", "AccessKeySecret": "ecs-secret",
-                                   "SecurityToken": "ecs-token", "Expiration": "2099-01-01T00:00:00Z"}),
-            )
-        }
-        _ => Reply::raw(404, "text/plain", "not found"),
-    })
-    .await;
-    (server, credential_fetches)
-}
-
 #[tokio::test]
 async fn ini_ecs_ram_role_profile_uses_its_role_name_unless_metadata_is_disabled() {
     let (home, _) = home_with_ini();
-    let (md, _) = metadata_server().await;
+    let md = metadata_server(true).await;
     let creds = IniProfileProvider::new(&profile_env(home.path(), "ecs"), client(NOWHERE))
-        .with_ecs_metadata_url(md.url())
+        .with_ecs_metadata_url(md.server.url())
         .provide()
         .await
         .expect("metadata credentials");
     assert_eq!(creds.access_key_id, "STS.ecs");
-    let paths: Vec<String> = md.requests().iter().map(|r| r.path.clone()).collect();
+    let paths: Vec<String> = md.server.requests().iter().map(|r| r.path.clone()).collect();
     assert!(
         !paths.contains(&"/latest/meta-data/ram/security-credentials/".to_owned()),
         "role_name comes from the file: {paths:?}"
     );
 
-    let before = md.hits();
+    let before = md.server.hits();
     let disabled = IniProfileProvider::new(
         &profile_env(home.path(), "ecs").with_var("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
         client(NOWHERE),
     )
-    .with_ecs_metadata_url(md.url())
+    .with_ecs_metadata_url(md.server.url())
     .provide()
     .await;
     assert!(
         matches!(&disabled, Err(CredentialsError::Invalid(m)) if m.contains("ALIBABA_CLOUD_ECS_METADATA_DISABLED")),
         "{disabled:?}"
     );
-    assert_eq!(md.hits(), before, "no metadata request when disabled");
+    assert_eq!(md.server.hits(), before, "no metadata request when disabled");
 }
 
 #[tokio::test]
@@ -620,23 +583,19 @@ async fn credentials_uri_that_is_not_an_http_url_is_a_typed_error() {
 // ---- the chain -----------------------------------------------------------------------------
 
 fn write_cli_profile(home: &Path) {
-    let dir = home.join(".aliyun");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("config.json"),
-        serde_json::json!({"current": "default", "profiles": [
-            {"name": "default", "mode": "AK", "access_key_id": "LTAI.cli", "access_key_secret": "cli-secret"}]})
-        .to_string(),
-    )
-    .expect("write config");
+    write_cli_config(
+        home,
+        &serde_json::json!({"current": "default", "profiles": [
+            {"name": "default", "mode": "AK", "access_key_id": "LTAI.cli", "access_key_secret": "cli-secret"}]}),
+    );
 }
 
 #[tokio::test]
 async fn default_chain_puts_ini_after_the_cli_profile_and_before_ecs_and_the_uri_last() {
-    let (md, ecs_fetches) = metadata_server().await;
+    let md = metadata_server(true).await;
     let uri = TestServer::start(&[], |_, i| uri_document(&format!("STS.uri{i}"), "2099-01-01T00:00:00Z")).await;
     let c = client(NOWHERE);
-    let chain = |env: &Env| DefaultChain::with_metadata_url(env, &c, &md.url()).expect("chain");
+    let chain = |env: &Env| DefaultChain::with_metadata_url(env, &c, &md.server.url()).expect("chain");
     let uri_env = |home: &Path| {
         Env::default()
             .with_home(home)
@@ -669,7 +628,7 @@ async fn default_chain_puts_ini_after_the_cli_profile_and_before_ecs_and_the_uri
             .access_key_id,
         "LTAI.ini.default"
     );
-    assert_eq!(ecs_fetches.load(Ordering::SeqCst), 0);
+    assert_eq!(md.credential_fetches.load(Ordering::SeqCst), 0);
     assert_eq!(uri.hits(), 0);
 
     // Neither file: the instance role beats the URI.
@@ -712,9 +671,9 @@ async fn default_chain_puts_ini_after_the_cli_profile_and_before_ecs_and_the_uri
 #[tokio::test]
 async fn default_chain_moves_past_a_broken_ini_profile() {
     // The library turns every provider failure into a line of the final error and goes on.
-    let (md, _) = metadata_server().await;
+    let md = metadata_server(true).await;
     let (home, _) = home_with_ini();
     let env = profile_env(home.path(), "weird");
-    let chain = DefaultChain::with_metadata_url(&env, &client(NOWHERE), &md.url()).expect("chain");
+    let chain = DefaultChain::with_metadata_url(&env, &client(NOWHERE), &md.server.url()).expect("chain");
     assert_eq!(chain.provide().await.expect("ecs").access_key_id, "STS.ecs");
 }

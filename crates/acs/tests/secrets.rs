@@ -81,6 +81,18 @@ impl Captured {
     }
 }
 
+/// Every log line of every crate, at TRACE level, until the guard is dropped.
+fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
 fn sts_client(url: &str, version: SignatureVersion) -> Client {
     let config = ClientConfig {
         signature_version: version,
@@ -134,14 +146,7 @@ fn echoing_gateway(r: &common::Recorded, _: usize) -> Reply {
 
 #[tokio::test]
 async fn secrets_never_appear_in_debug_display_errors_or_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
 
     let server = TestServer::start(&[(AK, SECRET)], echoing_gateway).await;
     let closing = ClosingServer::start().await;
@@ -312,14 +317,7 @@ fn leaky_uri_endpoint(r: &common::Recorded, _: usize) -> Reply {
 
 #[tokio::test]
 async fn ini_and_credentials_uri_providers_never_print_secrets() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
 
     let sts = TestServer::start(&[("LTAI.ini", INI_SECRET)], |_, _| {
         assume_role_reply("STS.Fresh", NEW_SECRET, NEW_TOKEN, "2099-01-01T00:00:00Z")

@@ -72,6 +72,11 @@ fn run(state: &mut State, who: &Identity, api: Api, pairs: &[(&str, &str)]) -> R
     run_roa(state, who, api, RoaPath::default(), pairs, b"")
 }
 
+/// [`run`] as the account's root identity, which every permission check lets through.
+fn as_root(state: &mut State, api: Api, pairs: &[(&str, &str)]) -> Result<Value, ApiError> {
+    run(state, &root(), api, pairs)
+}
+
 fn run_roa(
     state: &mut State,
     who: &Identity,
@@ -118,7 +123,7 @@ fn create_role(state: &mut State, name: &str) -> Result<Value, ApiError> {
 #[test]
 fn missing_required_parameters_name_the_parameter() {
     let mut s = demo();
-    let e = assert_error(run(&mut s, &root(), Api::GetRole, &[]), 400, "MissingRoleName");
+    let e = assert_error(as_root(&mut s, Api::GetRole, &[]), 400, "MissingRoleName");
     assert_eq!(e.message, "RoleName is mandatory for this action.");
     type Case = (Api, &'static [(&'static str, &'static str)], &'static str);
     let cases: [Case; 7] = [
@@ -131,7 +136,7 @@ fn missing_required_parameters_name_the_parameter() {
         (Api::DeletePolicyVersion, &[("PolicyName", "p")], "MissingVersionId"),
     ];
     for (api, pairs, code) in cases {
-        assert_error(run(&mut s, &root(), api, pairs), 400, code);
+        assert_error(as_root(&mut s, api, pairs), 400, code);
     }
 }
 
@@ -150,13 +155,7 @@ fn create_role_answers_the_documented_shape_and_lower_cases_the_arn() {
             .is_some_and(|id| id.bytes().all(|b| b.is_ascii_digit()))
     );
     assert_eq!(role["CreateDate"], "2023-11-14T22:13:20Z");
-    let got = run(
-        &mut s,
-        &root(),
-        Api::GetRole,
-        &[("RoleName", "aliyunpaidlcdefaultrole")],
-    )
-    .expect("get");
+    let got = as_root(&mut s, Api::GetRole, &[("RoleName", "aliyunpaidlcdefaultrole")]).expect("get");
     assert_eq!(
         got["Role"]["RoleName"], "AliyunPAIDLCDefaultRole",
         "lookup is case-insensitive"
@@ -196,9 +195,8 @@ fn invalid_role_names_and_documents_are_refused() {
         r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
     ] {
         assert_error(
-            run(
+            as_root(
                 &mut s,
-                &root(),
                 Api::CreateRole,
                 &[("RoleName", "r"), ("AssumeRolePolicyDocument", bad)],
             ),
@@ -207,9 +205,8 @@ fn invalid_role_names_and_documents_are_refused() {
         );
     }
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreateRole,
             &[
                 ("RoleName", "r"),
@@ -227,7 +224,7 @@ fn invalid_role_names_and_documents_are_refused() {
 fn get_role_of_a_missing_role_is_entity_not_exist() {
     let mut s = demo();
     let e = assert_error(
-        run(&mut s, &root(), Api::GetRole, &[("RoleName", "Nope")]),
+        as_root(&mut s, Api::GetRole, &[("RoleName", "Nope")]),
         404,
         "EntityNotExist.Role",
     );
@@ -239,9 +236,8 @@ fn update_role_replaces_the_trust_policy() {
     let mut s = demo();
     create_role(&mut s, "R").expect("created");
     let new_trust = r#"{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":["pai.aliyuncs.com","ecs.aliyuncs.com"]}}],"Version":"1"}"#;
-    let body = run(
+    let body = as_root(
         &mut s,
-        &root(),
         Api::UpdateRole,
         &[
             ("RoleName", "R"),
@@ -253,9 +249,8 @@ fn update_role_replaces_the_trust_policy() {
     assert_eq!(body["Role"]["AssumeRolePolicyDocument"], new_trust);
     assert_eq!(body["Role"]["Description"], "d");
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::UpdateRole,
             &[("RoleName", "R"), ("NewAssumeRolePolicyDocument", "{}")],
         ),
@@ -263,7 +258,7 @@ fn update_role_replaces_the_trust_policy() {
         "MalformedPolicyDocument",
     );
     assert_error(
-        run(&mut s, &root(), Api::UpdateRole, &[("RoleName", "Nope")]),
+        as_root(&mut s, Api::UpdateRole, &[("RoleName", "Nope")]),
         404,
         "EntityNotExist.Role",
     );
@@ -272,9 +267,8 @@ fn update_role_replaces_the_trust_policy() {
 #[test]
 fn create_policy_validates_and_refuses_duplicates() {
     let mut s = demo();
-    let body = run(
+    let body = as_root(
         &mut s,
-        &root(),
         Api::CreatePolicy,
         &[
             ("PolicyName", "PaiDlcOAuthPolicy"),
@@ -286,9 +280,8 @@ fn create_policy_validates_and_refuses_duplicates() {
     assert_eq!(body["Policy"]["PolicyType"], "Custom");
     assert_eq!(body["Policy"]["DefaultVersion"], "v1");
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicy,
             &[("PolicyName", "paidlcoauthpolicy"), ("PolicyDocument", DOC)],
         ),
@@ -296,9 +289,8 @@ fn create_policy_validates_and_refuses_duplicates() {
         "EntityAlreadyExists.Policy",
     );
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicy,
             &[("PolicyName", "bad_name"), ("PolicyDocument", DOC)],
         ),
@@ -306,9 +298,8 @@ fn create_policy_validates_and_refuses_duplicates() {
         "InvalidParameter.PolicyName.InvalidChars",
     );
     let e = assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicy,
             &[("PolicyName", "P2"), ("PolicyDocument", "{\"Version\":")],
         ),
@@ -317,9 +308,8 @@ fn create_policy_validates_and_refuses_duplicates() {
     );
     assert!(e.message.contains("not valid JSON"), "{}", e.message);
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicy,
             &[
                 ("PolicyName", "P2"),
@@ -334,9 +324,8 @@ fn create_policy_validates_and_refuses_duplicates() {
     );
     let long = format!("{}{}", " ".repeat(6145), DOC);
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicy,
             &[("PolicyName", "P3"), ("PolicyDocument", &long)],
         ),
@@ -348,9 +337,8 @@ fn create_policy_validates_and_refuses_duplicates() {
 #[test]
 fn get_policy_serves_system_and_custom_policies() {
     let mut s = demo();
-    let system = run(
+    let system = as_root(
         &mut s,
-        &root(),
         Api::GetPolicy,
         &[("PolicyName", "AliyunOSSFullAccess"), ("PolicyType", "System")],
     )
@@ -363,9 +351,8 @@ fn get_policy_serves_system_and_custom_policies() {
     )
     .expect("JSON text");
     assert_eq!(doc["Statement"][0]["Action"], "oss:*");
-    let custom = run(
+    let custom = as_root(
         &mut s,
-        &root(),
         Api::GetPolicy,
         &[("PolicyName", DEMO_OPERATOR_POLICY_NAME), ("PolicyType", "Custom")],
     )
@@ -373,9 +360,8 @@ fn get_policy_serves_system_and_custom_policies() {
     assert_eq!(custom["Policy"]["AttachmentCount"], 1);
     assert_eq!(custom["DefaultPolicyVersion"]["IsDefaultVersion"], true);
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::GetPolicy,
             &[("PolicyName", "Nope"), ("PolicyType", "Custom")],
         ),
@@ -383,9 +369,8 @@ fn get_policy_serves_system_and_custom_policies() {
         "EntityNotExist.Policy",
     );
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::GetPolicy,
             &[("PolicyName", "AliyunOSSFullAccess"), ("PolicyType", "Custom")],
         ),
@@ -393,12 +378,7 @@ fn get_policy_serves_system_and_custom_policies() {
         "EntityNotExist.Policy",
     );
     let e = assert_error(
-        run(
-            &mut s,
-            &root(),
-            Api::GetPolicy,
-            &[("PolicyName", "X"), ("PolicyType", "system")],
-        ),
+        as_root(&mut s, Api::GetPolicy, &[("PolicyName", "X"), ("PolicyType", "system")]),
         400,
         "InvalidParameter.PolicyType",
     );
@@ -408,13 +388,12 @@ fn get_policy_serves_system_and_custom_policies() {
 fn new_version(s: &mut State, extra: &[(&str, &str)]) -> Result<Value, ApiError> {
     let mut pairs = vec![("PolicyName", "P"), ("PolicyDocument", DOC)];
     pairs.extend_from_slice(extra);
-    run(s, &root(), Api::CreatePolicyVersion, &pairs)
+    as_root(s, Api::CreatePolicyVersion, &pairs)
 }
 
 fn version_ids(s: &mut State) -> Vec<String> {
-    let body = run(
+    let body = as_root(
         s,
-        &root(),
         Api::ListPolicyVersions,
         &[("PolicyName", "P"), ("PolicyType", "Custom")],
     )
@@ -430,9 +409,8 @@ fn version_ids(s: &mut State) -> Vec<String> {
 #[test]
 fn policy_versions_are_limited_to_five_unless_rotated() {
     let mut s = demo();
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreatePolicy,
         &[("PolicyName", "P"), ("PolicyDocument", DOC)],
     )
@@ -475,31 +453,23 @@ fn policy_versions_are_limited_to_five_unless_rotated() {
         400,
         "InvalidParameter.SetAsDefault",
     );
-    let got = run(
-        &mut s,
-        &root(),
-        Api::GetPolicy,
-        &[("PolicyName", "P"), ("PolicyType", "Custom")],
-    )
-    .expect("get");
+    let got = as_root(&mut s, Api::GetPolicy, &[("PolicyName", "P"), ("PolicyType", "Custom")]).expect("get");
     assert_eq!(got["Policy"]["DefaultVersion"], "v6");
 }
 
 #[test]
 fn the_default_version_cannot_be_deleted() {
     let mut s = demo();
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreatePolicy,
         &[("PolicyName", "P"), ("PolicyDocument", DOC)],
     )
     .expect("created");
     new_version(&mut s, &[]).expect("v2");
     let e = assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::DeletePolicyVersion,
             &[("PolicyName", "P"), ("VersionId", "v1")],
         ),
@@ -508,9 +478,8 @@ fn the_default_version_cannot_be_deleted() {
     );
     assert_eq!(e.message, "The default policy version CAN NOT been deleted directly.");
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::DeletePolicyVersion,
             &[("PolicyName", "P"), ("VersionId", "v9")],
         ),
@@ -518,42 +487,37 @@ fn the_default_version_cannot_be_deleted() {
         "EntityNotExist.Policy.Version",
     );
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::DeletePolicyVersion,
             &[("PolicyName", "P"), ("VersionId", "2")],
         ),
         400,
         "InvalidParameter.VersionId.Format",
     );
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::SetDefaultPolicyVersion,
         &[("PolicyName", "P"), ("VersionId", "v2")],
     )
     .expect("set");
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::DeletePolicyVersion,
         &[("PolicyName", "P"), ("VersionId", "v1")],
     )
     .expect("deleted");
     assert_eq!(version_ids(&mut s), ["v2"]);
-    let v = run(
+    let v = as_root(
         &mut s,
-        &root(),
         Api::GetPolicyVersion,
         &[("PolicyName", "P"), ("PolicyType", "Custom"), ("VersionId", "v2")],
     )
     .expect("get version");
     assert_eq!(v["PolicyVersion"]["IsDefaultVersion"], true);
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::SetDefaultPolicyVersion,
             &[("PolicyName", "P"), ("VersionId", "v1")],
         ),
@@ -561,9 +525,8 @@ fn the_default_version_cannot_be_deleted() {
         "EntityNotExist.Policy.Version",
     );
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicyVersion,
             &[("PolicyName", "Nope"), ("PolicyDocument", DOC)],
         ),
@@ -607,16 +570,15 @@ fn attaching_to_roles_reports_conflicts_and_missing_entities() {
         404,
         "EntityNotExist.Policy",
     );
-    let list = run(&mut s, &root(), Api::ListPoliciesForRole, &[("RoleName", "R")]).expect("list");
+    let list = as_root(&mut s, Api::ListPoliciesForRole, &[("RoleName", "R")]).expect("list");
     let policies = list["Policies"]["Policy"].as_array().expect("Policies.Policy[]");
     assert_eq!(policies.len(), 1);
     assert_eq!(policies[0]["PolicyName"], "AliyunOSSFullAccess");
     assert_eq!(policies[0]["PolicyType"], "System");
     assert_eq!(policies[0]["DefaultVersion"], "v1");
     assert!(policies[0]["Description"].as_str().is_some_and(|d| !d.is_empty()));
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::DetachPolicyFromRole,
         &[
             ("RoleName", "R"),
@@ -626,9 +588,8 @@ fn attaching_to_roles_reports_conflicts_and_missing_entities() {
     )
     .expect("detach");
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::DetachPolicyFromRole,
             &[
                 ("RoleName", "R"),
@@ -640,7 +601,7 @@ fn attaching_to_roles_reports_conflicts_and_missing_entities() {
         "EntityNotExist.Role.Policy",
     );
     assert_error(
-        run(&mut s, &root(), Api::ListPoliciesForRole, &[("RoleName", "Nope")]),
+        as_root(&mut s, Api::ListPoliciesForRole, &[("RoleName", "Nope")]),
         404,
         "EntityNotExist.Role",
     );
@@ -652,9 +613,8 @@ fn a_role_holds_at_most_five_custom_policies() {
     create_role(&mut s, "R").expect("role");
     for i in 0..6 {
         let name = format!("P{i}");
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreatePolicy,
             &[("PolicyName", &name), ("PolicyDocument", DOC)],
         )
@@ -672,9 +632,8 @@ fn a_role_holds_at_most_five_custom_policies() {
 fn attachments_to_users_mirror_roles() {
     let mut s = demo();
     let attach = |s: &mut State, u: &str| {
-        run(
+        as_root(
             s,
-            &root(),
             Api::AttachPolicyToUser,
             &[
                 ("UserName", u),
@@ -686,12 +645,11 @@ fn attachments_to_users_mirror_roles() {
     attach(&mut s, "alice").expect("attach");
     assert_error(attach(&mut s, "ALICE"), 409, "EntityAlreadyExists.User.Policy");
     assert_error(attach(&mut s, "nobody"), 404, "EntityNotExist.User");
-    let list = run(&mut s, &root(), Api::ListPoliciesForUser, &[("UserName", "alice")]).expect("list");
+    let list = as_root(&mut s, Api::ListPoliciesForUser, &[("UserName", "alice")]).expect("list");
     assert_eq!(list["Policies"]["Policy"][0]["PolicyName"], "AliyunNASFullAccess");
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::DetachPolicyFromUser,
             &[
                 ("UserName", "bob"),
@@ -709,9 +667,8 @@ fn attachments_at_an_unknown_resource_group_are_refused() {
     let mut s = demo();
     create_role(&mut s, "R").expect("role");
     assert_error(
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::AttachPolicyToRole,
             &[
                 ("RoleName", "R"),
@@ -728,29 +685,28 @@ fn attachments_at_an_unknown_resource_group_are_refused() {
 #[test]
 fn users_are_read_and_created() {
     let mut s = demo();
-    let alice = run(&mut s, &root(), Api::GetUser, &[("UserName", "alice")]).expect("alice");
+    let alice = as_root(&mut s, Api::GetUser, &[("UserName", "alice")]).expect("alice");
     assert_eq!(alice["User"]["UserName"], "alice");
     assert_eq!(alice["User"]["UserId"], s.user_id("alice"));
     assert_error(
-        run(&mut s, &root(), Api::GetUser, &[("UserName", "carol")]),
+        as_root(&mut s, Api::GetUser, &[("UserName", "carol")]),
         404,
         "EntityNotExist.User",
     );
-    let created = run(
+    let created = as_root(
         &mut s,
-        &root(),
         Api::CreateUser,
         &[("UserName", "carol"), ("DisplayName", "Carol")],
     )
     .expect("new");
     assert_eq!(created["User"]["DisplayName"], "Carol");
     assert_error(
-        run(&mut s, &root(), Api::CreateUser, &[("UserName", "Carol")]),
+        as_root(&mut s, Api::CreateUser, &[("UserName", "Carol")]),
         409,
         "EntityAlreadyExists.User",
     );
     assert_error(
-        run(&mut s, &root(), Api::CreateUser, &[("UserName", "ca rol")]),
+        as_root(&mut s, Api::CreateUser, &[("UserName", "ca rol")]),
         400,
         "InvalidParameter.UserName.InvalidChars",
     );
@@ -780,9 +736,8 @@ fn callers_without_permission_get_no_permission() {
     // A role allowed only ram:GetRole may read roles but not create them.
     create_role(&mut s, "Limited").expect("role");
     let doc = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:GetRole","Resource":"*"}]}"#;
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreatePolicy,
         &[("PolicyName", "ReadRoles"), ("PolicyDocument", doc)],
     )
@@ -853,9 +808,8 @@ fn assume_role_checks_permission_trust_and_parameters() {
     assert_eq!(e.message, "Roles may not be assumed by root accounts.");
     assert_error(assume(&mut s, &user(DEMO_NOPERM_USER), &[]), 403, "NoPermission");
     // alice may call sts:AssumeRole but is not in the trust policy.
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::AttachPolicyToUser,
         &[
             ("UserName", "alice"),
@@ -956,9 +910,8 @@ fn assume_role_honours_external_id_conditions() {
     let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",
         "Principal":{"RAM":"acs:ram::1234567890123456:root"},
         "Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}}]}"#;
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreateRole,
         &[("RoleName", "Ext"), ("AssumeRolePolicyDocument", trust)],
     )
@@ -1007,7 +960,7 @@ fn get_caller_identity_describes_each_kind_of_caller() {
     let u = run(&mut s, &user("alice"), Api::GetCallerIdentity, &[]).expect("user");
     assert_eq!(u["IdentityType"], "RAMUser");
     assert_eq!(u["UserId"], s.user_id("alice"));
-    let r = run(&mut s, &root(), Api::GetCallerIdentity, &[]).expect("root");
+    let r = as_root(&mut s, Api::GetCallerIdentity, &[]).expect("root");
     assert_eq!(r["IdentityType"], "Account");
     assert_eq!(r["AccountId"], "1234567890123456");
 }
@@ -1081,7 +1034,7 @@ fn resource_manager_attaches_at_resource_group_scope() {
         "InvalidParameter.PrincipalType",
     );
     // RAM lists only the account-scope attachment.
-    let ram = run(&mut s, &root(), Api::ListPoliciesForRole, &[("RoleName", "R")]).expect("ram list");
+    let ram = as_root(&mut s, Api::ListPoliciesForRole, &[("RoleName", "R")]).expect("ram list");
     assert_eq!(ram["Policies"]["Policy"].as_array().map(Vec::len), Some(1));
     let list = run(
         &mut s,
@@ -1277,9 +1230,8 @@ fn create_member_refuses_bad_bodies_unknown_users_and_workspaces() {
 #[test]
 fn resource_group_scoped_policies_apply_to_workspaces_in_that_group_only() {
     let mut s = demo();
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::AttachPolicy,
         &[
             ("PolicyName", "AliyunPAIWorkspaceFullAccess"),
@@ -1347,9 +1299,8 @@ fn reads_do_not_mutate_and_writes_do() {
 /// A role `name` holding exactly `document` (a custom policy of the same name), as an identity.
 fn role_with_policy(s: &mut State, name: &str, document: &str) -> Identity {
     create_role(s, name).expect("role");
-    run(
+    as_root(
         s,
-        &root(),
         Api::CreatePolicy,
         &[("PolicyName", name), ("PolicyDocument", document)],
     )
@@ -1419,9 +1370,8 @@ fn creating_is_authorised_on_the_collection_not_on_the_new_name() {
 fn system_policies_are_authorised_under_the_system_account() {
     let mut s = demo();
     create_role(&mut s, "Target").expect("role");
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreatePolicy,
         &[("PolicyName", "Mine"), ("PolicyDocument", DOC)],
     )
@@ -1473,16 +1423,14 @@ fn assume_role_is_authorised_on_the_role_in_the_account_its_arn_names() {
     let mut s = demo();
     let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",
         "Principal":{"RAM":"acs:ram::1234567890123456:root"}}]}"#;
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreateRole,
         &[("RoleName", "Open"), ("AssumeRolePolicyDocument", trust)],
     )
     .expect("role");
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::CreatePolicy,
         &[
             ("PolicyName", "OtherAccountRoles"),
@@ -1493,9 +1441,8 @@ fn assume_role_is_authorised_on_the_role_in_the_account_its_arn_names() {
         ],
     )
     .expect("policy");
-    run(
+    as_root(
         &mut s,
-        &root(),
         Api::AttachPolicyToUser,
         &[
             ("UserName", "bob"),
@@ -1570,11 +1517,11 @@ fn an_account_holds_at_most_a_thousand_users() {
     let mut s = demo();
     let mut i = 0;
     while s.users.len() < 1000 {
-        run(&mut s, &root(), Api::CreateUser, &[("UserName", &format!("u{i}"))]).expect("within the quota");
+        as_root(&mut s, Api::CreateUser, &[("UserName", &format!("u{i}"))]).expect("within the quota");
         i += 1;
     }
     let e = assert_error(
-        run(&mut s, &root(), Api::CreateUser, &[("UserName", "one-too-many")]),
+        as_root(&mut s, Api::CreateUser, &[("UserName", "one-too-many")]),
         409,
         "LimitExceeded.User",
     );
@@ -1593,9 +1540,8 @@ fn a_role_trusting_only_another_account_cannot_be_assumed_from_this_one() {
         let trust = format!(
             r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{{"RAM":[{principal}]}}}}]}}"#
         );
-        run(
+        as_root(
             &mut s,
-            &root(),
             Api::CreateRole,
             &[("RoleName", name), ("AssumeRolePolicyDocument", &trust)],
         )

@@ -257,6 +257,10 @@ pub(crate) use wrapped_list;
 pub(crate) mod timestamp {
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Alibaba's timestamp format (`Expiration`, the `Timestamp` parameter, `x-acs-date`): UTC,
+    /// second precision, `Z`.
+    pub(crate) const FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<jiff::Timestamp, D::Error> {
         let text = String::deserialize(deserializer)?;
         text.parse::<jiff::Timestamp>()
@@ -264,7 +268,7 @@ pub(crate) mod timestamp {
     }
 
     pub(crate) fn serialize<S: Serializer>(value: &jiff::Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        serializer.collect_str(&value.strftime(FORMAT))
     }
 }
 

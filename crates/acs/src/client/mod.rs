@@ -558,13 +558,14 @@ fn header_str(headers: &http::HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Values that must never be echoed back through an error: the caller's secret and token, and
-/// secret request parameters (the OIDC token).
-fn secrets_of(credentials: Option<&Credentials>, operation: &Operation) -> Vec<String> {
+/// secret request parameters (the OIDC token). Borrowed, so no unzeroised copy of a secret is
+/// made on every attempt.
+fn secrets_of<'a>(credentials: Option<&'a Credentials>, operation: &'a Operation) -> Vec<&'a str> {
     let mut secrets = Vec::new();
     if let Some(creds) = credentials {
-        secrets.push(creds.access_key_secret.expose().to_owned());
+        secrets.push(creds.access_key_secret.expose());
         if let Some(token) = &creds.security_token {
-            secrets.push(token.expose().to_owned());
+            secrets.push(token.expose());
         }
     }
     if let Operation::Rpc { params } = operation {
@@ -572,7 +573,7 @@ fn secrets_of(credentials: Option<&Credentials>, operation: &Operation) -> Vec<S
             params
                 .iter()
                 .filter(|(k, _)| crate::api::SECRET_PARAMS.contains(k))
-                .map(|(_, v)| v.clone()),
+                .map(|(_, v)| v.as_str()),
         );
     }
     secrets.retain(|s| !s.is_empty());
@@ -581,21 +582,21 @@ fn secrets_of(credentials: Option<&Credentials>, operation: &Operation) -> Vec<S
 
 /// Replaces every secret in `text` (raw, percent-encoded once, and twice as inside a V1
 /// string-to-sign, which `SignatureDoesNotMatch` messages quote) with the redaction marker.
-fn scrub(text: &str, secrets: &[String]) -> String {
+fn scrub(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_owned();
-    for secret in secrets {
+    for &secret in secrets {
         let once = crate::sign::percent_encode(secret);
         let twice = crate::sign::percent_encode(&once);
-        for form in [twice, once, secret.clone()] {
-            if !form.is_empty() && out.contains(&form) {
-                out = out.replace(&form, REDACTED);
+        for form in [twice.as_str(), once.as_str(), secret] {
+            if !form.is_empty() && out.contains(form) {
+                out = out.replace(form, REDACTED);
             }
         }
     }
     out
 }
 
-fn scrub_error(error: Error, secrets: &[String]) -> Error {
+fn scrub_error(error: Error, secrets: &[&str]) -> Error {
     match error {
         Error::Decode {
             action,
@@ -619,7 +620,7 @@ fn service_error(
     headers: &http::HeaderMap,
     body: &[u8],
     header_request_id: Option<String>,
-    secrets: &[String],
+    secrets: &[&str],
 ) -> ServiceError {
     let mut error = ServiceError::parse(status, body).unwrap_or_else(|| ServiceError {
         code: format!("Http{status}"),
@@ -790,7 +791,7 @@ mod tests {
 
     #[test]
     fn scrub_removes_raw_and_encoded_secrets() {
-        let secrets = vec!["CAIS+test/Token==abc".to_owned()];
+        let secrets = ["CAIS+test/Token==abc"];
         let text = "x CAIS+test/Token==abc y CAIS%2Btest%2FToken%3D%3Dabc z CAIS%252Btest%252FToken%253D%253Dabc";
         let out = scrub(text, &secrets);
         assert!(!out.contains("CAIS"), "{out}");

@@ -6,11 +6,10 @@ use jiff::Timestamp;
 use super::SignatureVersion;
 use super::endpoint::BaseUrl;
 use crate::api::Operation;
+use crate::api::timestamp::FORMAT as TIMESTAMP_FORMAT;
 use crate::credentials::Credentials;
 use crate::sign::{acs3, percent_encode, rpc_v1};
 
-/// `Timestamp` / `x-acs-date` format: UTC, second precision, `Z`.
-pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// What identifies the API being called.
@@ -170,12 +169,11 @@ fn acs3_request(
     if !body.is_empty() {
         headers.push(("content-type", JSON_CONTENT_TYPE.to_owned()));
     }
-    if let Some(token) = credentials.and_then(|c| c.security_token.as_ref()) {
+    if let Some(creds) = credentials
+        && let Some(token) = &creds.security_token
+    {
         // The SDK adds the key id header alongside the token (reference §3.1, vector V3-2).
-        headers.push((
-            "x-acs-accesskey-id",
-            credentials.map(|c| c.access_key_id.clone()).unwrap_or_default(),
-        ));
+        headers.push(("x-acs-accesskey-id", creds.access_key_id.clone()));
         headers.push(("x-acs-security-token", token.expose().trim().to_owned()));
     }
     let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -66,9 +66,7 @@ impl DefaultChain {
             Arc::new(IniProfileProvider::new(env, client.clone()).with_ecs_metadata_url(metadata_url)),
         ));
         if !env.is_true(ENV_ECS_METADATA_DISABLED) {
-            let ecs = EcsRamRoleProvider::from_env(env)?
-                .with_base_url(metadata_url)
-                .with_clock(client.clock());
+            let ecs = EcsRamRoleProvider::from_env_with(env, client, None, Some(metadata_url))?;
             providers.push(("ecs_ram_role", Arc::new(ecs)));
         }
         if let Some(uri) = env.get(ENV_CREDENTIALS_URI) {

@@ -9,9 +9,9 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
 use super::cache::CredentialsCache;
-use super::{Credentials, CredentialsError, Env, ProvideCredentials};
-use crate::Secret;
+use super::{Credentials, CredentialsError, Env, ProvideCredentials, local_http_client};
 use crate::client::{Clock, SystemClock};
+use crate::{Client, Secret};
 
 /// The metadata service every ECS instance reaches.
 pub const DEFAULT_METADATA_URL: &str = "http://100.100.100.200";
@@ -44,8 +44,7 @@ struct MetadataCredentials {
 /// Credentials of the instance's RAM role.
 #[derive(Debug)]
 pub struct EcsRamRoleProvider {
-    // Its own small client rather than the API client's pool: the metadata service is plain HTTP
-    // on a link-local address, must never go through a proxy, and has 1-second timeouts.
+    // The metadata service is plain HTTP on a link-local address with 1-second timeouts.
     http: reqwest::Client,
     base_url: String,
     role_name: Option<String>,
@@ -60,17 +59,8 @@ impl EcsRamRoleProvider {
     /// # Errors
     /// [`CredentialsError::Provider`] when the HTTP client cannot be built.
     pub fn new(role_name: Option<String>) -> Result<Self, CredentialsError> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .connect_timeout(Duration::from_secs(1))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| CredentialsError::Provider {
-                provider: PROVIDER,
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
         Ok(Self {
-            http,
+            http: local_http_client(PROVIDER, Duration::from_secs(1))?,
             base_url: DEFAULT_METADATA_URL.to_owned(),
             role_name: role_name.filter(|r| !r.is_empty()),
             imdsv1_disabled: false,
@@ -120,6 +110,25 @@ impl EcsRamRoleProvider {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.cache = CredentialsCache::new(clock);
         self
+    }
+
+    /// As [`Self::from_env`], with a role name (a profile's) and another metadata service when
+    /// given, and `client`'s clock judging expiry: what the default chain and the profile files
+    /// build.
+    pub(crate) fn from_env_with(
+        env: &Env,
+        client: &Client,
+        role_name: Option<&str>,
+        metadata_url: Option<&str>,
+    ) -> Result<Self, CredentialsError> {
+        let mut provider = Self::from_env(env)?.with_clock(client.clock());
+        if let Some(role) = role_name {
+            provider = provider.with_role_name(role);
+        }
+        if let Some(url) = metadata_url {
+            provider = provider.with_base_url(url);
+        }
+        Ok(provider)
     }
 
     fn failure(message: impl Into<String>) -> CredentialsError {

@@ -33,7 +33,7 @@ use super::oidc::{ENV_OIDC_PROVIDER_ARN, ENV_OIDC_TOKEN_FILE, ENV_ROLE_ARN, ENV_
 use super::profile::ENV_PROFILE;
 use super::{
     AssumeRoleParams, AssumeRoleProvider, Credentials, CredentialsError, EcsRamRoleProvider, Env, OidcParams,
-    OidcProvider, ProvideCredentials, StaticProvider,
+    OidcProvider, ProvideCredentials, StaticProvider, default_session_name, read_profile_file,
 };
 use crate::Client;
 
@@ -146,21 +146,7 @@ impl IniProfileProvider {
                 "INI profile: no home directory and {ENV_CREDENTIALS_FILE} is not set"
             )));
         };
-        let text = match tokio::fs::read_to_string(path).await {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !self.explicit_path => {
-                return Err(CredentialsError::NotConfigured(format!(
-                    "INI profile: {} does not exist",
-                    path.display()
-                )));
-            }
-            Err(e) => {
-                return Err(CredentialsError::Invalid(format!(
-                    "INI profile: cannot read {}: {e}",
-                    path.display()
-                )));
-            }
-        };
+        let text = read_profile_file("INI profile", path, self.explicit_path).await?;
         let sections = parse(&text).map_err(|e| {
             CredentialsError::Invalid(format!("INI profile: {} is not a valid INI file: {e}", path.display()))
         })?;
@@ -196,7 +182,7 @@ impl IniProfileProvider {
         let session_name = || {
             value_or_env("role_session_name", ENV_ROLE_SESSION_NAME)
                 .map(str::to_owned)
-                .unwrap_or_else(|| format!("dlcauth-{}", self.client.clock().now().as_second()))
+                .unwrap_or_else(|| default_session_name(&self.client))
         };
         let policy = value("policy").map(str::to_owned);
         let provider: Arc<dyn ProvideCredentials> = match kind {
@@ -240,14 +226,12 @@ impl IniProfileProvider {
                         path.display()
                     )));
                 }
-                let mut provider = EcsRamRoleProvider::from_env(env)?.with_clock(self.client.clock());
-                if let Some(role) = value("role_name") {
-                    provider = provider.with_role_name(role);
-                }
-                if let Some(url) = &self.ecs_metadata_url {
-                    provider = provider.with_base_url(url.as_str());
-                }
-                Arc::new(provider)
+                Arc::new(EcsRamRoleProvider::from_env_with(
+                    env,
+                    &self.client,
+                    value("role_name"),
+                    self.ecs_metadata_url.as_deref(),
+                )?)
             }
             "rsa_key_pair" => {
                 return Err(CredentialsError::UnsupportedProfileMode {

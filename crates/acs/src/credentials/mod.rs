@@ -17,6 +17,7 @@ mod uri;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 
@@ -28,7 +29,8 @@ pub use oidc::{OidcParams, OidcProvider};
 pub use profile::ProfileProvider;
 pub use uri::{CredentialsUriProvider, ENV_CREDENTIALS_URI, UriFailure};
 
-use crate::Secret;
+use crate::client::error_chain;
+use crate::{Client, Secret};
 
 /// An AccessKey pair, with the SecurityToken and expiry of temporary (STS) credentials.
 /// `Debug` shows the AccessKeyId only; the secret and the token print as `** redacted **`.
@@ -291,6 +293,47 @@ impl EnvProvider {
 impl ProvideCredentials for EnvProvider {
     fn provide(&self) -> BoxFuture<'_, Result<Credentials, CredentialsError>> {
         Box::pin(async move { self.read() })
+    }
+}
+
+/// `RoleSessionName` when none is configured: `dlcauth-<unix time of the client's clock>` (the
+/// official libraries use `credentials-<language>-<unix time>`).
+pub(crate) fn default_session_name(client: &Client) -> String {
+    format!("dlcauth-{}", client.clock().now().as_second())
+}
+
+/// The HTTP client of a local credentials source (the instance metadata service, a credentials
+/// URI): its own small client rather than the API client's pool, because the source is typically
+/// plain HTTP, so no system proxy may see the credentials in transit, and because a redirect is
+/// an answer to refuse, not to follow.
+pub(crate) fn local_http_client(
+    provider: &'static str,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, CredentialsError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| CredentialsError::Provider {
+            provider,
+            message: format!("cannot build the HTTP client: {}", error_chain(&e)),
+        })
+}
+
+/// The text of a profile file. A missing file is [`CredentialsError::NotConfigured`] (the chain
+/// moves on) unless `required` (the user named it); any other failure is
+/// [`CredentialsError::Invalid`]. `what` ("CLI profile", "INI profile") starts every message.
+pub(crate) async fn read_profile_file(what: &str, path: &Path, required: bool) -> Result<String, CredentialsError> {
+    match tokio::fs::read_to_string(path).await {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Err(CredentialsError::NotConfigured(
+            format!("{what}: {} does not exist", path.display()),
+        )),
+        Err(e) => Err(CredentialsError::Invalid(format!(
+            "{what}: cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use futures_util::future::BoxFuture;
 
 use super::cache::CredentialsCache;
-use super::{Credentials, CredentialsError, Env, ProvideCredentials};
+use super::{Credentials, CredentialsError, Env, ProvideCredentials, default_session_name};
 use crate::api::sts;
 use crate::{Client, Secret};
 
@@ -98,7 +98,7 @@ impl OidcProvider {
             .params
             .role_session_name
             .clone()
-            .unwrap_or_else(|| format!("dlcauth-{}", self.client.clock().now().as_second()));
+            .unwrap_or_else(|| default_session_name(&self.client));
         let request = sts::AssumeRoleWithOidc {
             oidc_provider_arn: self.params.oidc_provider_arn.clone(),
             role_arn: self.params.role_arn.clone(),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{
     AssumeRoleParams, AssumeRoleProvider, Credentials, CredentialsError, EcsRamRoleProvider, Env, OidcParams,
-    OidcProvider, ProvideCredentials, StaticProvider,
+    OidcProvider, ProvideCredentials, StaticProvider, default_session_name, read_profile_file,
 };
 use crate::client::{Client, StsEndpoint};
 use crate::{Error, Secret};
@@ -118,21 +118,7 @@ impl ProfileProvider {
                 "CLI profile: no home directory".to_owned(),
             ));
         };
-        let text = match tokio::fs::read_to_string(path).await {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CredentialsError::NotConfigured(format!(
-                    "CLI profile: {} does not exist",
-                    path.display()
-                )));
-            }
-            Err(e) => {
-                return Err(CredentialsError::Invalid(format!(
-                    "CLI profile: cannot read {}: {e}",
-                    path.display()
-                )));
-            }
-        };
+        let text = read_profile_file("CLI profile", path, false).await?;
         let file: ConfigFile = serde_json::from_str(&text).map_err(|e| {
             CredentialsError::Invalid(format!(
                 "CLI profile: {} is not a valid config file: {e}",
@@ -209,10 +195,7 @@ fn build(cx: &BuildContext<'_>, name: &str, depth: usize) -> Result<Arc<dyn Prov
             role_arn: non_empty(profile.ram_role_arn.as_ref())
                 .ok_or_else(|| missing("ram_role_arn"))?
                 .to_owned(),
-            role_session_name: non_empty(session).map_or_else(
-                || format!("dlcauth-{}", client.clock().now().as_second()),
-                str::to_owned,
-            ),
+            role_session_name: non_empty(session).map_or_else(|| default_session_name(client), str::to_owned),
             external_id: non_empty(profile.external_id.as_ref()).map(str::to_owned),
             duration_seconds: profile.expired_seconds.filter(|s| *s > 0),
             policy: non_empty(profile.policy.as_ref()).map(str::to_owned),
@@ -231,34 +214,27 @@ fn build(cx: &BuildContext<'_>, name: &str, depth: usize) -> Result<Arc<dyn Prov
             );
             Arc::new(StaticProvider::new(creds))
         }
-        "RamRoleArn" => {
-            let base = client.with_credentials(Arc::new(StaticProvider::new(access_key()?)));
-            let base = with_sts_region(base, profile).map_err(|e| CredentialsError::Invalid(e.to_string()))?;
+        mode @ ("RamRoleArn" | "ChainableRamRoleArn") => {
+            // The base identity: the profile's own key, or another profile's credentials.
+            let base: Arc<dyn ProvideCredentials> = if mode == "RamRoleArn" {
+                Arc::new(StaticProvider::new(access_key()?))
+            } else {
+                let source = non_empty(profile.source_profile.as_ref()).ok_or_else(|| missing("source_profile"))?;
+                build(cx, source, depth + 1)?
+            };
+            let base = with_sts_region(client.with_credentials(base), profile)
+                .map_err(|e| CredentialsError::Invalid(e.to_string()))?;
             Arc::new(AssumeRoleProvider::new(
                 base,
                 role_params(profile.ram_session_name.as_ref())?,
             ))
         }
-        "ChainableRamRoleArn" => {
-            let source = non_empty(profile.source_profile.as_ref()).ok_or_else(|| missing("source_profile"))?;
-            let source_provider = build(cx, source, depth + 1)?;
-            let base = client.with_credentials(source_provider);
-            let base = with_sts_region(base, profile).map_err(|e| CredentialsError::Invalid(e.to_string()))?;
-            Arc::new(AssumeRoleProvider::new(
-                base,
-                role_params(profile.ram_session_name.as_ref())?,
-            ))
-        }
-        "EcsRamRole" => {
-            let mut provider = EcsRamRoleProvider::from_env(env)?.with_clock(client.clock());
-            if let Some(role) = non_empty(profile.ram_role_name.as_ref()) {
-                provider = provider.with_role_name(role);
-            }
-            if let Some(url) = ecs_metadata_url {
-                provider = provider.with_base_url(url);
-            }
-            Arc::new(provider)
-        }
+        "EcsRamRole" => Arc::new(EcsRamRoleProvider::from_env_with(
+            env,
+            client,
+            non_empty(profile.ram_role_name.as_ref()),
+            ecs_metadata_url,
+        )?),
         "OIDC" => {
             let params = OidcParams {
                 role_arn: non_empty(profile.ram_role_arn.as_ref())

@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
 use super::cache::CredentialsCache;
-use super::{Credentials, CredentialsError, Env, ProvideCredentials};
+use super::{Credentials, CredentialsError, Env, ProvideCredentials, local_http_client};
 use crate::Secret;
 use crate::client::{Clock, SystemClock, error_chain};
 
@@ -29,6 +29,8 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// A credentials document is a few hundred bytes; a misbehaving endpoint must not make us buffer
 /// more than this.
 const MAX_BODY_BYTES: usize = 64 * 1024;
+/// What errors and `Debug` show for a URI that does not parse.
+const UNUSABLE: &str = "(unusable URI)";
 
 /// Why the credentials URI gave no credentials. Never carries the response body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,12 +75,13 @@ struct Document {
 /// Credentials from `ALIBABA_CLOUD_CREDENTIALS_URI`. `Debug` shows the URI without its query
 /// string and user info.
 pub struct CredentialsUriProvider {
-    // Its own client, like the metadata provider's: the URI is typically a plain-HTTP sidecar or
-    // local agent, so no system proxy may see the credentials in transit (a deliberate difference
-    // from the Python library, which honours proxy variables), and redirects are not followed
-    // (the library accepts only a 200).
+    // No proxy (a deliberate difference from the Python library, which honours proxy variables)
+    // and no redirects (the library accepts only a 200): see `local_http_client`.
     http: reqwest::Client,
-    uri: String,
+    /// Parsed once; an unusable URI is reported by every `provide()`.
+    url: Result<reqwest::Url, String>,
+    /// The URI as errors and `Debug` show it.
+    shown: String,
     timeout: Duration,
     cache: CredentialsCache,
 }
@@ -90,18 +93,11 @@ impl CredentialsUriProvider {
     /// # Errors
     /// [`CredentialsError::Provider`] when the HTTP client cannot be built.
     pub fn new(uri: impl Into<String>) -> Result<Self, CredentialsError> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| CredentialsError::Provider {
-                provider: "credentials_uri",
-                message: format!("cannot build the HTTP client: {}", error_chain(&e)),
-            })?;
+        let uri = uri.into();
         Ok(Self {
-            http,
-            uri: uri.into(),
+            http: local_http_client("credentials_uri", CONNECT_TIMEOUT)?,
+            shown: reqwest::Url::parse(&uri).map_or_else(|_| UNUSABLE.to_owned(), |u| printable(&u)),
+            url: parse_uri(&uri),
             timeout: DEFAULT_TIMEOUT,
             cache: CredentialsCache::new(Arc::new(SystemClock)),
         })
@@ -141,14 +137,11 @@ impl CredentialsUriProvider {
     }
 
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
-        let url = reqwest::Url::parse(&self.uri)
-            .map_err(|e| e.to_string())
-            .and_then(|url| match url.scheme() {
-                "http" | "https" if url.has_host() => Ok(url),
-                other => Err(format!("scheme {other:?} without a host, or not http(s)")),
-            })
-            .map_err(|e| Self::failure("(unusable URI)", UriFailure::InvalidUri(e)))?;
-        let shown = printable(&url);
+        let url = self
+            .url
+            .clone()
+            .map_err(|e| Self::failure(UNUSABLE, UriFailure::InvalidUri(e)))?;
+        let shown = &self.shown;
         let timeout = self.timeout;
         let transport = |e: reqwest::Error| {
             let e = e.without_url();
@@ -164,26 +157,22 @@ impl CredentialsUriProvider {
             .timeout(timeout)
             .send()
             .await
-            .map_err(|e| Self::failure(&shown, transport(e)))?;
+            .map_err(|e| Self::failure(shown, transport(e)))?;
         let status = response.status().as_u16();
         if status != 200 {
-            return Err(Self::failure(&shown, UriFailure::HttpStatus(status)));
+            return Err(Self::failure(shown, UriFailure::HttpStatus(status)));
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| Self::failure(&shown, transport(e)))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| Self::failure(shown, transport(e)))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(Self::failure(
-                    &shown,
+                    shown,
                     UriFailure::InvalidBody(format!("larger than {MAX_BODY_BYTES} bytes")),
                 ));
             }
             body.extend_from_slice(&chunk);
         }
-        decode(&body).map_err(|failure| Self::failure(&shown, failure))
+        decode(&body).map_err(|failure| Self::failure(shown, failure))
     }
 }
 
@@ -223,6 +212,15 @@ fn decode(body: &[u8]) -> Result<Credentials, UriFailure> {
     })
 }
 
+/// An absolute `http(s)` URL with a host.
+fn parse_uri(uri: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(uri).map_err(|e| e.to_string())?;
+    match url.scheme() {
+        "http" | "https" if url.has_host() => Ok(url),
+        other => Err(format!("scheme {other:?} without a host, or not http(s)")),
+    }
+}
+
 /// The URL without user info, query or fragment.
 fn printable(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
@@ -235,9 +233,8 @@ fn printable(url: &reqwest::Url) -> String {
 
 impl fmt::Debug for CredentialsUriProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let uri = reqwest::Url::parse(&self.uri).map_or_else(|_| "(unusable URI)".to_owned(), |u| printable(&u));
         f.debug_struct("CredentialsUriProvider")
-            .field("uri", &uri)
+            .field("uri", &self.shown)
             .field("timeout", &self.timeout)
             .field("cache", &self.cache)
             .finish_non_exhaustive()

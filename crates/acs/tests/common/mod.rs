@@ -7,15 +7,43 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use acs::client::{Clock, NonceSource};
+use acs::Client;
+use acs::client::{ClientConfig, Clock, NonceSource, RetryPolicy};
+use acs::credentials::NoCredentials;
 use acs::sign::{acs3, rpc_v1};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
+
+/// Nothing listens here: a provider that should not call out fails loudly if it does.
+pub const NOWHERE: &str = "http://127.0.0.1:9";
+
+/// A client without credentials of its own for the single endpoint `url`, retrying twice with
+/// millisecond backoff so failure tests stay fast.
+pub fn client(url: &str) -> Client {
+    let config = ClientConfig {
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(10),
+        },
+        ..ClientConfig::single(url).expect("url")
+    };
+    Client::new(config, Arc::new(NoCredentials)).expect("client")
+}
+
+/// Writes `json` as the CLI profile file `~/.aliyun/config.json` under `home`.
+pub fn write_cli_config(home: &Path, json: &serde_json::Value) {
+    let dir = home.join(".aliyun");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("config.json"), json.to_string()).expect("write config");
+}
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
@@ -433,4 +461,49 @@ pub fn assume_role_reply(access_key_id: &str, secret: &str, token: &str, expirat
                             "SecurityToken": token, "Expiration": expiration}
         }),
     )
+}
+
+/// A fake instance metadata service and what it counted.
+pub struct MetadataServer {
+    pub server: TestServer,
+    /// `PUT /latest/api/token` requests.
+    pub token_requests: Arc<AtomicUsize>,
+    /// Fetches of the `EcsRole` credentials document.
+    pub credential_fetches: Arc<AtomicUsize>,
+}
+
+/// A metadata service with one role, `EcsRole`. With `v2`, `PUT /latest/api/token` answers
+/// `imds-token` and every other path requires that token; without, the token request is a 404
+/// and nothing requires a token (IMDSv1).
+pub async fn metadata_server(v2: bool) -> MetadataServer {
+    let token_requests = Arc::new(AtomicUsize::new(0));
+    let credential_fetches = Arc::new(AtomicUsize::new(0));
+    let (tokens, fetches) = (Arc::clone(&token_requests), Arc::clone(&credential_fetches));
+    let server = TestServer::start(&[], move |r, _| {
+        let token_ok = r.header("x-aliyun-ecs-metadata-token") == Some("imds-token");
+        match (r.method.as_str(), r.path.as_str()) {
+            ("PUT", "/latest/api/token") => {
+                tokens.fetch_add(1, Ordering::SeqCst);
+                assert_eq!(r.header("x-aliyun-ecs-metadata-token-ttl-seconds"), Some("21600"));
+                if v2 { Reply::raw(200, "text/plain", "imds-token") } else { Reply::raw(404, "text/plain", "") }
+            }
+            (_, _) if v2 && !token_ok => Reply::raw(401, "text/plain", "token required"),
+            ("GET", "/latest/meta-data/ram/security-credentials/") => Reply::raw(200, "text/plain", "EcsRole\n"),
+            ("GET", "/latest/meta-data/ram/security-credentials/EcsRole") => {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                Reply::json(
+                    200,
+                    serde_json::json!({"AccessKeyId": "STS.ecs", "AccessKeySecret": "ecs-secret", "SecurityToken": "ecs-token",
+                                       "Expiration": "2099-01-01T00:00:00Z", "LastUpdated": "2024-01-01T00:00:00Z", "Code": "Success"}),
+                )
+            }
+            _ => Reply::raw(404, "text/plain", "not found"),
+        }
+    })
+    .await;
+    MetadataServer {
+        server,
+        token_requests,
+        credential_fetches,
+    }
 }
